@@ -1,0 +1,18 @@
+#include "core/events.h"
+
+namespace kvs {
+
+const char* event_type_name(const Event& e) {
+    struct Visitor {
+        const char* operator()(const RunStarted&) const { return "run_started"; }
+        const char* operator()(const StepStarted&) const { return "step_started"; }
+        const char* operator()(const StepFinished&) const { return "step_finished"; }
+        const char* operator()(const KvAppend&) const { return "kv_append"; }
+        const char* operator()(const AttentionEvent&) const { return "attention"; }
+        const char* operator()(const OpCostEvent&) const { return "op_cost"; }
+        const char* operator()(const RunFinished&) const { return "run_finished"; }
+    };
+    return std::visit(Visitor{}, e);
+}
+
+}  // namespace kvs
