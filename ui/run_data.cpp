@@ -1,0 +1,129 @@
+#include "run_data.h"
+
+#include <algorithm>
+
+namespace kvs::ui {
+
+RunData::RunData(QObject* parent) : QObject(parent) {}
+
+void RunData::clear() {
+    started_.reset();
+    finished_.reset();
+    tokens_.clear();
+    steps_.clear();
+    kv_points_.clear();
+    op_costs_.clear();
+    attention_.clear();
+    events_.clear();
+    selected_step_ = -1;
+    emit cleared();
+}
+
+const AttentionMatrix* RunData::attention(int layer, int head) const {
+    auto it = attention_.find({layer, head});
+    return it == attention_.end() ? nullptr : &it->second;
+}
+
+void RunData::setSelectedStep(int step) {
+    if (step == selected_step_) return;
+    selected_step_ = step;
+    emit selectionChanged();
+}
+
+void RunData::setSelectedLayerHead(int layer, int head) {
+    if (layer == selected_layer_ && head == selected_head_) return;
+    selected_layer_ = layer;
+    selected_head_ = head;
+    emit selectionChanged();
+}
+
+void RunData::append(const std::vector<kvs::Event>& batch) {
+    const int first_new_step = int(steps_.size());
+    bool steps_changed = false, attention_changed = false;
+    const bool had_run = hasRun();
+    const bool had_finish = finished_.has_value();
+    for (const auto& e : batch) {
+        events_.push_back(e);
+        apply(e, steps_changed, attention_changed);
+    }
+    if (!had_run && hasRun()) emit runStarted();
+    if (steps_changed) emit stepsAppended(first_new_step);
+    if (attention_changed) emit attentionChanged();
+    if (!had_finish && finished_) emit runFinished();
+}
+
+namespace {
+// Grows a square row-major matrix to hold at least n rows and columns, keeping its contents.
+void reserve_square(AttentionMatrix& m, int n) {
+    if (n <= m.capacity) return;
+    int cap = std::max(16, m.capacity);
+    while (cap < n) cap *= 2;
+    std::vector<float> grown(std::size_t(cap) * cap, 0.0f);
+    for (int r = 0; r < m.size; ++r)
+        std::copy_n(m.data.begin() + std::ptrdiff_t(r) * m.capacity, m.capacity, grown.begin() + std::ptrdiff_t(r) * cap);
+    m.data = std::move(grown);
+    m.capacity = cap;
+}
+}  // namespace
+
+void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed) {
+    if (const auto* s = std::get_if<kvs::RunStarted>(&e)) {
+        started_ = *s;
+        for (std::size_t i = 0; i < s->prompt_tokens.size(); ++i) {
+            TokenInfo t;
+            t.id = s->prompt_tokens[i];
+            t.position = int(i);
+            t.is_prompt = true;
+            if (i < s->prompt_labels.size()) t.label = QString::fromStdString(s->prompt_labels[i]);
+            t.text = t.label;
+            tokens_.push_back(std::move(t));
+        }
+    } else if (const auto* s = std::get_if<kvs::StepStarted>(&e)) {
+        if (int(op_costs_.size()) <= s->step) op_costs_.resize(s->step + 1);
+        if (int(kv_points_.size()) <= s->step) {
+            KvPoint p;
+            p.step = s->step;
+            if (started_) p.layer_bytes_used.assign(started_->config.n_layers, 0);
+            kv_points_.resize(s->step + 1, p);
+        }
+    } else if (const auto* s = std::get_if<kvs::KvAppend>(&e)) {
+        if (int(kv_points_.size()) <= s->step) kv_points_.resize(s->step + 1);
+        KvPoint& p = kv_points_[s->step];
+        p.step = s->step;
+        p.positions = s->first_pos + s->n_positions;
+        p.total_bytes_used = s->total_bytes_used;
+        p.total_bytes_allocated = s->total_bytes_allocated;
+        if (int(p.layer_bytes_used.size()) <= s->layer) p.layer_bytes_used.resize(s->layer + 1, 0);
+        p.layer_bytes_used[s->layer] = s->layer_bytes_used;
+    } else if (const auto* s = std::get_if<kvs::AttentionEvent>(&e)) {
+        AttentionMatrix& m = attention_[{s->layer, s->head}];
+        const int rows_end = s->first_query + s->n_queries;
+        reserve_square(m, std::max(rows_end, s->n_keys));
+        for (int q = 0; q < s->n_queries; ++q) {
+            const float* src = s->probs.data() + std::size_t(q) * s->n_keys;
+            std::copy_n(src, s->n_keys, m.data.begin() + std::ptrdiff_t(s->first_query + q) * m.capacity);
+        }
+        m.size = std::max(m.size, rows_end);
+        attention_changed = true;
+    } else if (const auto* s = std::get_if<kvs::OpCostEvent>(&e)) {
+        if (int(op_costs_.size()) <= s->step) op_costs_.resize(s->step + 1);
+        op_costs_[s->step].push_back(*s);
+    } else if (const auto* s = std::get_if<kvs::StepFinished>(&e)) {
+        steps_.push_back(*s);
+        if (s->sampled_token >= 0) {
+            TokenInfo t;
+            t.id = s->sampled_token;
+            t.position = int(tokens_.size());
+            t.step = s->step;
+            t.label = QString::fromStdString(s->sampled_label);
+            t.text = QString::fromStdString(s->sampled_text);
+            t.top = s->top;
+            tokens_.push_back(std::move(t));
+        }
+        steps_changed = true;
+    } else if (const auto* s = std::get_if<kvs::RunFinished>(&e)) {
+        finished_ = *s;
+    }
+}
+
+}  // namespace kvs::ui

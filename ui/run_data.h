@@ -1,0 +1,96 @@
+#pragma once
+// Everything the views know about the current run, accumulated from the engine's events.
+// The controller feeds it batches of events (one batch per step, by value, on the GUI thread);
+// views read it and listen to its signals. Views never call into the engine.
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "core/events.h"
+
+namespace kvs::ui {
+
+struct TokenInfo {
+    int id = 0;
+    int position = 0;
+    bool is_prompt = false;
+    int step = 0;             // the step that produced it (prompt tokens: 0)
+    QString label;            // printable token label
+    QString text;             // the text it adds
+    std::vector<TokenProbability> top;  // distribution it was sampled from (generated tokens)
+};
+
+// KV usage after each step.
+struct KvPoint {
+    int step = 0;
+    int positions = 0;                   // cache length after the step
+    std::int64_t total_bytes_used = 0;
+    std::int64_t total_bytes_allocated = 0;
+    std::vector<std::int64_t> layer_bytes_used;  // [n_layers]
+};
+
+// A growing causal attention matrix of one (layer, query head): rows are query positions.
+struct AttentionMatrix {
+    int size = 0;             // rows filled == keys covered
+    std::vector<float> data;  // [capacity, capacity] row-major, capacity grows by doubling
+    int capacity = 0;
+    float at(int q, int k) const { return data[std::size_t(q) * capacity + k]; }
+};
+
+class RunData : public QObject {
+    Q_OBJECT
+public:
+    explicit RunData(QObject* parent = nullptr);
+
+    void clear();
+    void append(const std::vector<kvs::Event>& batch);
+
+    bool hasRun() const { return started_.has_value(); }
+    const kvs::RunStarted& run() const { return *started_; }
+    const std::vector<TokenInfo>& tokens() const { return tokens_; }
+    const std::vector<kvs::StepFinished>& steps() const { return steps_; }
+    const std::vector<KvPoint>& kvPoints() const { return kv_points_; }
+    // Op costs of each step, indexed like steps().
+    const std::vector<std::vector<kvs::OpCostEvent>>& opCosts() const { return op_costs_; }
+    const AttentionMatrix* attention(int layer, int head) const;
+    bool hasAttention() const { return !attention_.empty(); }
+    const std::vector<kvs::Event>& events() const { return events_; }  // everything, in order
+    std::optional<kvs::RunFinished> finished() const { return finished_; }
+
+    // Selection shared by all views: clicking a token selects its step; the attention and cache
+    // views follow the selected layer and head.
+    int selectedStep() const { return selected_step_; }
+    int selectedLayer() const { return selected_layer_; }
+    int selectedHead() const { return selected_head_; }
+    void setSelectedStep(int step);
+    void setSelectedLayerHead(int layer, int head);
+
+signals:
+    void cleared();
+    void runStarted();
+    void stepsAppended(int first_new_step);  // after a batch with StepFinished events
+    void attentionChanged();
+    void runFinished();
+    void selectionChanged();
+
+private:
+    void apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed);
+
+    std::optional<kvs::RunStarted> started_;
+    std::optional<kvs::RunFinished> finished_;
+    std::vector<TokenInfo> tokens_;
+    std::vector<kvs::StepFinished> steps_;
+    std::vector<KvPoint> kv_points_;
+    std::vector<std::vector<kvs::OpCostEvent>> op_costs_;
+    std::map<std::pair<int, int>, AttentionMatrix> attention_;
+    std::vector<kvs::Event> events_;
+    int selected_step_ = -1;
+    int selected_layer_ = 0;
+    int selected_head_ = 0;
+};
+
+}  // namespace kvs::ui
