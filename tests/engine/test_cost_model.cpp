@@ -222,7 +222,7 @@ private slots:
         const double last_step = block_flops(c, pass(n_ctx - 1, 1));
         const double kaplan_last = 2.0 * n + 4.0 * c.n_layers * n_ctx * d_attn;
         const double rel_last = std::abs(last_step - kaplan_last) / kaplan_last;
-        QVERIFY2(rel_last < 0.005, qPrintable(QString("last step %1 vs %2").arg(last_step).arg(kaplan_last)));
+        QVERIFY2(rel_last < 0.01, qPrintable(QString("last step %1 vs %2").arg(last_step).arg(kaplan_last)));
     }
 
     void empty_pass_has_no_ops() { QVERIFY(forward_costs(tiny(), pass(5, 0)).empty()); }
