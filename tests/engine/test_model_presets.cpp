@@ -1,7 +1,9 @@
 // Presets compiled into the binary, and synthetic models built from them.
 #include <QtTest>
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <cmath>
 
 #include "model/model_presets.h"
@@ -25,6 +27,27 @@ private slots:
         for (const auto& p : *all) {
             QVERIFY(!p.source.empty());
             QCOMPARE(p.config.name, p.name);
+        }
+    }
+
+    void embedded_presets_match_the_files() {
+        // The binary carries the JSON files of resources/presets as they are now.
+        const QDir dir(QString(KVSCOPE_RESOURCES_DIR) + "/presets");
+        const QStringList files = dir.entryList({"*.json"}, QDir::Files, QDir::Name);
+        QVERIFY(files.size() >= 10);
+        QCOMPARE(int(model_preset_names().size()), int(files.size()));
+        for (const QString& f : files) {
+            QFile file(dir.filePath(f));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray text = file.readAll();
+            auto from_disk = parse_model_preset(std::string_view(text.constData(), std::size_t(text.size())),
+                                                f.toStdString());
+            QVERIFY2(from_disk.ok(), from_disk.ok() ? "" : from_disk.message().c_str());
+            auto embedded = find_model_preset(from_disk->name);
+            QVERIFY2(embedded.ok(), qPrintable(f));
+            QCOMPARE(embedded->config.kv_bytes_per_token(2), from_disk->config.kv_bytes_per_token(2));
+            QCOMPARE(embedded->config.parameter_count(), from_disk->config.parameter_count());
+            QCOMPARE(embedded->source, from_disk->source);
         }
     }
 
