@@ -13,8 +13,9 @@ namespace {
 
 template <typename T>
 void put(std::vector<std::uint8_t>& out, T v) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-    out.insert(out.end(), p, p + sizeof(T));
+    const std::size_t at = out.size();
+    out.resize(at + sizeof(T));
+    std::memcpy(out.data() + at, &v, sizeof(T));
 }
 
 void put_string(std::vector<std::uint8_t>& out, const std::string& s) {
@@ -120,7 +121,8 @@ void GgufWriter::add_raw_tensor(const std::string& name, std::vector<std::uint64
 }
 
 std::vector<std::uint8_t> GgufWriter::bytes() const {
-    std::vector<std::uint8_t> out{'G', 'G', 'U', 'F'};
+    std::vector<std::uint8_t> out;
+    put<std::uint32_t>(out, 0x46554747u);  // "GGUF" read as a little-endian uint32
     put<std::uint32_t>(out, version_);
     put<std::uint64_t>(out, tensors_.size());
     put<std::uint64_t>(out, metadata_.size());
