@@ -108,6 +108,9 @@ private slots:
         std::string bad_heads = good;
         bad_heads.replace(bad_heads.find("\"n_kv_heads\":1"), 14, "\"n_kv_heads\":3");
         QVERIFY(parse_model_preset(bad_heads, "t.json").message().find("multiple of n_kv_heads 3") != std::string::npos);
+        std::string no_theta = good;
+        no_theta.replace(no_theta.find("\"rope_theta\":10000"), 18, "\"rope_theta\":0    ");
+        QVERIFY(parse_model_preset(no_theta, "t.json").message().find("rope_theta") != std::string::npos);
         std::string bad_arch = good;
         bad_arch.replace(bad_arch.find("llama"), 5, "bert");
         QVERIFY(parse_model_preset(bad_arch, "t.json").message().find("\"bert\"") != std::string::npos);
@@ -196,7 +199,8 @@ private slots:
         QCOMPARE((*m)->weights.layers[1].w_down.size(), qint64(4096) * 11008);
         QCOMPARE((*m)->weights.classifier.rows, 32000);
         QVERIFY((*m)->weights.classifier.data.back() != 0.0f);
-        QVERIFY2(ms < 20000, "building llama-2-7b with 2 layers took 20 s or more");
+        // About 2 s on an idle 2-core machine; the bound leaves room for a machine busy with builds.
+        QVERIFY2(ms < 30000, "building llama-2-7b with 2 layers took 30 s or more");
     }
 };
 
