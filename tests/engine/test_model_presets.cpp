@@ -6,6 +6,7 @@
 #include <QFile>
 #include <cmath>
 
+#include "core/backend.h"
 #include "model/model_presets.h"
 #include "model/synthetic_model.h"
 #include "model/synthetic_tokenizer.h"
@@ -182,6 +183,40 @@ private slots:
         QCOMPARE(t.token_label(400), std::string("<400>"));
         QCOMPARE(t.decode_piece(0, 400), std::string());
         QCOMPARE(t.vocab_size(), 512);
+    }
+
+    // Init-scaled weights keep the forward pass sane: finite logits whose spread is neither
+    // vanishing (a flat distribution) nor exploding.
+    void synthetic_forward_is_numerically_sane_data() {
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<int>("layers");
+        QTest::newRow("stories15m") << "stories15m" << 0;
+        QTest::newRow("gpt2-124m x2") << "gpt2-124m" << 2;
+        QTest::newRow("llama-2-7b x2") << "llama-2-7b" << 2;
+    }
+    void synthetic_forward_is_numerically_sane() {
+        QFETCH(QString, preset);
+        QFETCH(int, layers);
+        auto m = make_synthetic_model(preset.toStdString(), layers, 11);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
+        BackendOptions options;
+        options.kv_capacity = 64;
+        auto backend = create_backend("cpu", *m, options, nullptr);
+        QVERIFY2(backend.ok(), backend.ok() ? "" : backend.message().c_str());
+        const auto ids = (*m)->tokenizer->encode_prompt("The cache grows.");
+        ForwardOutput out;
+        QVERIFY((*backend)->forward(ids, 0, false, AttentionCapture{}, out).ok());
+        QCOMPARE(int(out.logits.size()), (*m)->config.vocab_size);
+        double sum = 0, sq = 0;
+        for (float v : out.logits) {
+            QVERIFY(std::isfinite(v));
+            sum += v;
+            sq += double(v) * v;
+        }
+        const double n = double(out.logits.size());
+        const double stddev = std::sqrt(sq / n - (sum / n) * (sum / n));
+        qInfo("%s: logit std %.4g", qPrintable(preset), stddev);
+        QVERIFY2(stddev > 1e-3 && stddev < 10.0, qPrintable(QString::number(stddev)));
     }
 
     void bad_synthetic_requests_are_errors() {
