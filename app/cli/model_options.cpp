@@ -2,10 +2,7 @@
 
 #include <cstdio>
 
-#if __has_include("model/synthetic_model.h")
 #include "model/synthetic_model.h"
-#define KVSCOPE_HAVE_SYNTHETIC 1
-#endif
 
 namespace kvs::cli {
 
@@ -19,13 +16,9 @@ void add_model_options(ArgParser& p) {
 
 Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p) {
     if (p.has("synthetic")) {
-#ifdef KVSCOPE_HAVE_SYNTHETIC
         KVS_ASSIGN(int layers, p.get_int("layers"));
         KVS_ASSIGN(int seed, p.get_int("seed-weights"));
         return make_synthetic_model(p.get("synthetic"), layers, std::uint64_t(seed));
-#else
-        return err("synthetic models are not available in this build");
-#endif
     }
     if (!p.has("model")) return err("no model given: pass --model PATH or --synthetic PRESET");
     LoadOptions options;
