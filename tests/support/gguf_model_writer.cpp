@@ -91,6 +91,7 @@ Status write_model_gguf(const Model& model, const std::string& path, const GgufM
     const bool llama = c.arch == Architecture::Llama;
     const std::string a = llama ? "llama" : "gpt2";
     GgufWriter w;
+    for (const std::string& name : options.omit) w.omit(name);
     w.add_string("general.architecture", a);
     w.add_string("general.name", c.name);
     if (options.alignment != 32) w.set_alignment(options.alignment);

@@ -2,6 +2,7 @@
 // Writes a whole kvs::Model as GGUF (llama or gpt2 layout, llama.cpp's tensor and metadata
 // names), so that loaders can be checked by round trip.
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "model/gguf_types.h"
@@ -12,6 +13,7 @@ namespace kvs::test {
 struct GgufModelWriteOptions {
     GgmlType matrix_type = GgmlType::F32;  // for 2-D weights; 1-D tensors are always F32
     std::uint32_t alignment = 32;
+    std::vector<std::string> omit;  // metadata keys or tensor names left out (broken-file tests)
 };
 
 // The model's tokenizer must be a SentencePieceBpe (llama) or a ByteLevelBpe (gpt2); its
