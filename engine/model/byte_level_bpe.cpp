@@ -78,6 +78,8 @@ struct PairOrder {
 
 }  // namespace
 
+const std::string& ByteLevelBpe::byte_char(std::uint8_t byte) { return alphabet().char_of_byte[byte]; }
+
 std::vector<std::string_view> ByteLevelBpe::pre_tokenize(std::string_view text) {
     std::vector<std::string_view> words;
     const pcre2_code* code = gpt2_pattern().code();

@@ -25,6 +25,8 @@ public:
 
     const ByteLevelVocab& vocab() const { return vocab_; }
 
+    // How GPT-2's byte alphabet writes a byte ("Ġ" for a space).
+    static const std::string& byte_char(std::uint8_t byte);
     // GPT-2's pre-tokenizer split of a text (exposed for tests and views).
     static std::vector<std::string_view> pre_tokenize(std::string_view text);
 

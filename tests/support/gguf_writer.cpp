@@ -95,7 +95,13 @@ void GgufWriter::set_alignment(std::uint32_t alignment) {
     add_u32("general.alignment", alignment);
 }
 
-void GgufWriter::add(const std::string& key, GgufValue value) { metadata_.emplace_back(key, std::move(value)); }
+bool GgufWriter::is_omitted(const std::string& name) const {
+    return std::find(omitted_.begin(), omitted_.end(), name) != omitted_.end();
+}
+
+void GgufWriter::add(const std::string& key, GgufValue value) {
+    if (!is_omitted(key)) metadata_.emplace_back(key, std::move(value));
+}
 
 void GgufWriter::add_string_array(const std::string& key, const std::vector<std::string>& items) {
     add(key, array_of(GgufValueType::String, items));
@@ -117,7 +123,7 @@ void GgufWriter::add_tensor(const std::string& name, std::vector<std::int64_t> d
 
 void GgufWriter::add_raw_tensor(const std::string& name, std::vector<std::uint64_t> dims, std::uint32_t type_id,
                                 std::vector<std::uint8_t> bytes) {
-    tensors_.push_back(PendingTensor{name, std::move(dims), type_id, std::move(bytes)});
+    if (!is_omitted(name)) tensors_.push_back(PendingTensor{name, std::move(dims), type_id, std::move(bytes)});
 }
 
 std::vector<std::uint8_t> GgufWriter::bytes() const {

@@ -38,6 +38,9 @@ public:
     void add_raw_tensor(const std::string& name, std::vector<std::uint64_t> dims, std::uint32_t type_id,
                         std::vector<std::uint8_t> bytes);
 
+    // Later add* calls for this key or tensor name are ignored (to write incomplete files).
+    void omit(const std::string& key_or_tensor) { omitted_.push_back(key_or_tensor); }
+
     std::vector<std::uint8_t> bytes() const;
     Status write(const std::string& path) const;
 
@@ -52,6 +55,9 @@ private:
     std::uint32_t alignment_ = 32;
     std::vector<std::pair<std::string, GgufValue>> metadata_;
     std::vector<PendingTensor> tensors_;
+    std::vector<std::string> omitted_;
+
+    bool is_omitted(const std::string& name) const;
 };
 
 // F32 values encoded as a ggml type (Q8_0 needs a multiple of 32 values).

@@ -1,0 +1,24 @@
+#pragma once
+// Writes a whole kvs::Model as GGUF (llama or gpt2 layout, llama.cpp's tensor and metadata
+// names), so that loaders can be checked by round trip.
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "model/gguf_types.h"
+#include "model/model.h"
+
+namespace kvs::test {
+
+struct GgufModelWriteOptions {
+    GgmlType matrix_type = GgmlType::F32;  // for 2-D weights; 1-D tensors are always F32
+    std::uint32_t alignment = 32;
+    std::vector<std::string> omit;  // metadata keys or tensor names left out (broken-file tests)
+};
+
+// The model's tokenizer must be a SentencePieceBpe (llama) or a ByteLevelBpe (gpt2); its
+// vocabulary is stored as tokenizer.ggml.* (spaces become U+2581 for llama2.c vocabularies).
+// Q8_0 needs rows that are a multiple of 32; other matrices fall back to F16.
+Status write_model_gguf(const Model& model, const std::string& path, const GgufModelWriteOptions& options = {});
+
+}  // namespace kvs::test
