@@ -4,7 +4,8 @@
 
 namespace kvs::ui {
 
-bool parse_command_line(const QStringList& arguments, CommandLineOptions& options, QString& error) {
+bool parse_command_line(const QStringList& arguments, CommandLineOptions& result, QString& error) {
+    CommandLineOptions options;  // filled here, handed out only when everything parsed
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "kvscope: watch a transformer's KV cache grow, its attention and its compute, step by step.\n"
@@ -56,6 +57,7 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& option
         error = QStringLiteral("--model and --synthetic exclude each other");
         return false;
     }
+    result = options;
     return true;
 }
 

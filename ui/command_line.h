@@ -18,7 +18,8 @@ struct CommandLineOptions {
     QString screenshot_dir;
 };
 
-// Parses arguments (argv[0] first). On a usage error returns false with a message in `error`;
+// Parses arguments (argv[0] first). On a usage error returns false with a message in `error`
+// and leaves `options` as it was;
 // --help and --version print and exit inside QCommandLineParser as usual.
 bool parse_command_line(const QStringList& arguments, CommandLineOptions& options, QString& error);
 
