@@ -68,7 +68,9 @@ public:
     virtual ~Backend() = default;
 
     virtual std::string name() const = 0;         // "cpu", "vulkan"
-    virtual std::string device_name() const = 0;  // "Eigen on 2 threads", "NVIDIA H100 ..."
+    virtual std::string device_name() const = 0;  // "CPU (Eigen 3.4.0, AVX2)", "NVIDIA H100 ..."
+    // Bytes per weight element as the backend stores them (for the cost model's byte counts).
+    virtual int weight_bytes() const { return 4; }
 
     // Runs tokens at positions [start_pos, start_pos + tokens.size()), writing their K and V
     // into the cache (which must hold exactly start_pos positions), and returns the logits of

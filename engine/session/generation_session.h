@@ -2,6 +2,7 @@
 // One generation run: tokenize the prompt, prefill, decode step by step, sample, stop; emits
 // the events of every step to an observer. Used by the CLI and, on its own thread, by the GUI.
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,11 @@ public:
 private:
     Result<StepResult> compute_step(Phase phase);
     void emit(const Event& e);
+    void emit_kv_events(int first_pos, int n_positions);
+    void emit_attention_events(const ForwardOutput& out);
+    void emit_cost_events(int first_pos, int n_positions, const ForwardOutput& out);
+    std::string label(int id) const;
+    bool is_stop_token(int id) const;
 
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Backend> backend_;
@@ -74,6 +80,7 @@ private:
     bool run_finished_emitted_ = false;
     std::string stop_reason_;
     double elapsed_ms_ = 0.0;
+    std::map<std::pair<int, int>, std::vector<float>> full_attention_;  // Full capture: (layer, head) -> [keys, keys]
 };
 
 }  // namespace kvs

@@ -1,0 +1,99 @@
+#include "model_options.h"
+
+#include <cstdio>
+
+#if __has_include("model/synthetic_model.h")
+#include "model/synthetic_model.h"
+#define KVSCOPE_HAVE_SYNTHETIC 1
+#endif
+
+namespace kvs::cli {
+
+void add_model_options(ArgParser& p) {
+    p.option("model", "PATH", "model: llama2.c .bin, GGUF file, or Hugging Face folder")
+        .option("tokenizer", "PATH", "tokenizer for formats without one (llama2.c tokenizer.bin)")
+        .option("synthetic", "PRESET", "build a model with a preset's real shapes and seeded random weights")
+        .option("layers", "N", "synthetic: override the preset's layer count", "0")
+        .option("seed-weights", "N", "synthetic: seed of the random weights", "1234");
+}
+
+Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p) {
+    if (p.has("synthetic")) {
+#ifdef KVSCOPE_HAVE_SYNTHETIC
+        KVS_ASSIGN(int layers, p.get_int("layers"));
+        KVS_ASSIGN(int seed, p.get_int("seed-weights"));
+        return make_synthetic_model(p.get("synthetic"), layers, std::uint64_t(seed));
+#else
+        return err("synthetic models are not available in this build");
+#endif
+    }
+    if (!p.has("model")) return err("no model given: pass --model PATH or --synthetic PRESET");
+    LoadOptions options;
+    options.tokenizer_path = p.get("tokenizer");
+    return load_model(p.get("model"), options);
+}
+
+void add_backend_options(ArgParser& p) {
+    p.option("backend", "NAME", "cpu or vulkan (vulkan falls back to cpu with the reason)", "cpu")
+        .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
+        .flag("f16", "Vulkan: store weights as F16 on the device")
+        .option("kv-dtype", "T", "KV cache element type: f32 or f16 (Vulkan)", "f32")
+        .option("ctx", "N", "KV cache capacity in positions (0 = the model's context length)", "0")
+        .flag("validation", "Vulkan: enable the validation layer");
+}
+
+Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
+    BackendOptions o;
+    KVS_ASSIGN(o.kv_capacity, p.get_int("ctx"));
+    const std::string dtype = p.get("kv-dtype");
+    if (dtype == "f32") o.kv_dtype = KvDtype::F32;
+    else if (dtype == "f16") o.kv_dtype = KvDtype::F16;
+    else return err("--kv-dtype expects f32 or f16, got '", dtype, "'");
+    o.f16_weights = p.is_set("f16");
+    o.device = p.get("device");
+    o.validation = p.is_set("validation");
+    return o;
+}
+
+Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, std::shared_ptr<const Model> model,
+                                                          bool measure_ops) {
+    KVS_ASSIGN(BackendOptions o, backend_options_from_args(p));
+    o.measure_ops = measure_ops;
+    std::string reason;
+    auto backend = create_backend(p.get("backend"), std::move(model), o, &reason);
+    if (backend.ok() && !reason.empty()) std::fprintf(stderr, "%s\n", reason.c_str());
+    return backend;
+}
+
+void add_generation_options(ArgParser& p) {
+    p.option("prompt", "TEXT", "prompt text", "")
+        .option("n", "N", "number of new tokens to generate", "256", "n")
+        .option("temperature", "T", "sampling temperature; 0 = greedy", "1.0")
+        .option("top-k", "K", "sample among the K most likely tokens (0 = off)", "0")
+        .option("top-p", "P", "nucleus sampling mass (1 = off)", "0.9")
+        .option("seed", "N", "sampling seed", "42")
+        .flag("no-cache", "recompute the whole sequence at every step (no KV cache)");
+}
+
+Result<SessionOptions> session_options_from_args(const ArgParser& p) {
+    SessionOptions o;
+    KVS_ASSIGN(double t, p.get_double("temperature"));
+    KVS_ASSIGN(o.sampling.top_k, p.get_int("top-k"));
+    KVS_ASSIGN(double top_p, p.get_double("top-p"));
+    KVS_ASSIGN(int seed, p.get_int("seed"));
+    if (t < 0) return err("--temperature must be >= 0, got ", t);
+    if (top_p <= 0 || top_p > 1) return err("--top-p must be in (0, 1], got ", top_p);
+    if (o.sampling.top_k < 0) return err("--top-k must be >= 0, got ", o.sampling.top_k);
+    o.sampling.temperature = float(t);
+    o.sampling.top_p = float(top_p);
+    o.sampling.seed = std::uint64_t(seed);
+    o.use_cache = !p.is_set("no-cache");
+    return o;
+}
+
+int fail(const std::string& command, const std::string& message) {
+    std::fprintf(stderr, "kvscope-cli %s: %s\n", command.c_str(), message.c_str());
+    return 1;
+}
+
+}  // namespace kvs::cli

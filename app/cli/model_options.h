@@ -1,0 +1,32 @@
+#pragma once
+// Options shared by the commands that load a model and run it (generate, trace, bench, export,
+// info): declared once so that every command spells and documents them the same way.
+#include <memory>
+#include <string>
+
+#include "arg_parser.h"
+#include "core/backend.h"
+#include "model/model.h"
+#include "session/generation_session.h"
+
+namespace kvs::cli {
+
+// --model, --tokenizer, --synthetic, --layers, --seed-weights
+void add_model_options(ArgParser& p);
+Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p);
+
+// --backend, --device, --f16, --kv-dtype, --ctx, --validation
+void add_backend_options(ArgParser& p);
+Result<BackendOptions> backend_options_from_args(const ArgParser& p);
+// Creates the backend; prints the reason to stderr when Vulkan falls back to the CPU.
+Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, std::shared_ptr<const Model> model,
+                                                          bool measure_ops = false);
+
+// --prompt, -n, --temperature, --top-k, --top-p, --seed, --no-cache
+void add_generation_options(ArgParser& p);
+Result<SessionOptions> session_options_from_args(const ArgParser& p);
+
+// Prints "kvscope-cli CMD: message" to stderr and returns the exit code for errors.
+int fail(const std::string& command, const std::string& message);
+
+}  // namespace kvs::cli

@@ -1,0 +1,86 @@
+#include "model/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace kvs {
+
+namespace {
+// splitmix64: spreads any seed (0 included) over the state space.
+std::uint64_t splitmix64(std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+}  // namespace
+
+Sampler::Sampler(SamplingOptions options) : options_(options), state_(splitmix64(options.seed) | 1) {}
+
+float Sampler::next_uniform() {
+    // xorshift64*: a fixed, portable sequence for a given seed.
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    const std::uint64_t r = state_ * 0x2545F4914F6CDD1Dull;
+    return float(r >> 40) / 16777216.0f;  // 24 random bits
+}
+
+int Sampler::argmax(std::span<const float> logits) {
+    return int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+std::vector<TokenProbabilityPair> Sampler::top_probabilities(std::span<const float> logits, int k) {
+    const float max = *std::max_element(logits.begin(), logits.end());
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(double(l - max));
+    std::vector<int> order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    k = std::min<int>(k, int(order.size()));
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    std::vector<TokenProbabilityPair> out;
+    out.reserve(k);
+    for (int i = 0; i < k; ++i) out.push_back({order[i], float(std::exp(double(logits[order[i]] - max)) / sum)});
+    return out;
+}
+
+int Sampler::sample(std::span<const float> logits) {
+    if (options_.temperature <= 0.0f) return argmax(logits);
+
+    // Probabilities at the temperature, most likely first.
+    const float max = *std::max_element(logits.begin(), logits.end());
+    scratch_.resize(logits.size());
+    for (std::size_t i = 0; i < logits.size(); ++i)
+        scratch_[i] = {int(i), std::exp((logits[i] - max) / options_.temperature)};
+    std::sort(scratch_.begin(), scratch_.end(), [](const auto& a, const auto& b) {
+        return a.probability > b.probability || (a.probability == b.probability && a.id < b.id);
+    });
+
+    std::size_t keep = scratch_.size();
+    if (options_.top_k > 0) keep = std::min<std::size_t>(keep, std::size_t(options_.top_k));
+    double total = 0.0;
+    for (std::size_t i = 0; i < keep; ++i) total += scratch_[i].probability;
+    if (options_.top_p < 1.0f) {
+        // Smallest prefix whose mass reaches top_p of the kept mass.
+        double mass = 0.0;
+        for (std::size_t i = 0; i < keep; ++i) {
+            mass += scratch_[i].probability;
+            if (mass >= options_.top_p * total) {
+                keep = i + 1;
+                total = mass;
+                break;
+            }
+        }
+    }
+    const double r = double(next_uniform()) * total;
+    double cdf = 0.0;
+    for (std::size_t i = 0; i < keep; ++i) {
+        cdf += scratch_[i].probability;
+        if (r < cdf) return scratch_[i].id;
+    }
+    return scratch_[keep - 1].id;
+}
+
+}  // namespace kvs
