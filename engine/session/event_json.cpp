@@ -1,0 +1,306 @@
+#include "session/event_json.h"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace kvs {
+namespace {
+
+using nlohmann::json;
+
+json config_to_json(const ModelConfig& c) {
+    return {{"arch", to_string(c.arch)},
+            {"name", c.name},
+            {"dim", c.dim},
+            {"hidden_dim", c.hidden_dim},
+            {"n_layers", c.n_layers},
+            {"n_heads", c.n_heads},
+            {"n_kv_heads", c.n_kv_heads},
+            {"vocab_size", c.vocab_size},
+            {"max_seq_len", c.max_seq_len},
+            {"norm_eps", shortest_float(c.norm_eps)},
+            {"rope_theta", shortest_float(c.rope_theta)},
+            {"rope_dim", c.rope_dim},
+            {"rope_style", to_string(c.rope_style)},
+            {"tied_classifier", c.tied_classifier},
+            {"qkv_bias", c.qkv_bias}};
+}
+
+json layout_to_json(const KvLayout& l) {
+    return {{"n_layers", l.n_layers}, {"n_kv_heads", l.n_kv_heads}, {"head_dim", l.head_dim},
+            {"capacity", l.capacity}, {"batch", l.batch},           {"dtype", to_string(l.dtype)}};
+}
+
+struct ToJson {
+    json operator()(const RunStarted& e) const {
+        return {{"config", config_to_json(e.config)}, {"backend", e.backend},
+                {"device", e.device},                 {"use_cache", e.use_cache},
+                {"kv_layout", layout_to_json(e.kv_layout)}, {"prompt_tokens", e.prompt_tokens},
+                {"prompt_labels", e.prompt_labels}};
+    }
+    json operator()(const StepStarted& e) const {
+        return {{"step", e.step}, {"phase", to_string(e.phase)}, {"first_pos", e.first_pos},
+                {"input_tokens", e.input_tokens}};
+    }
+    json operator()(const StepFinished& e) const {
+        json top = json::array();
+        for (const auto& t : e.top)
+            top.push_back({{"id", t.id}, {"probability", shortest_float(t.probability)}, {"label", t.label}});
+        return {{"step", e.step},
+                {"phase", to_string(e.phase)},
+                {"first_pos", e.first_pos},
+                {"n_positions", e.n_positions},
+                {"input_tokens", e.input_tokens},
+                {"sampled_token", e.sampled_token},
+                {"sampled_label", e.sampled_label},
+                {"sampled_text", e.sampled_text},
+                {"top", top},
+                {"wall_ms", e.wall_ms},
+                {"device_ms", e.device_ms},
+                {"stops", e.stops}};
+    }
+    json operator()(const KvAppend& e) const {
+        return {{"step", e.step},
+                {"layer", e.layer},
+                {"first_pos", e.first_pos},
+                {"n_positions", e.n_positions},
+                {"bytes_written", e.bytes_written},
+                {"layer_bytes_used", e.layer_bytes_used},
+                {"layer_bytes_allocated", e.layer_bytes_allocated},
+                {"total_bytes_used", e.total_bytes_used},
+                {"total_bytes_allocated", e.total_bytes_allocated}};
+    }
+    json operator()(const AttentionEvent& e) const {
+        // probs [n_queries, n_keys] as one array per query row.
+        json rows = json::array();
+        for (int q = 0; q < e.n_queries; ++q) {
+            json row = json::array();
+            for (int k = 0; k < e.n_keys; ++k) {
+                const std::size_t i = std::size_t(q) * e.n_keys + k;
+                row.push_back(i < e.probs.size() ? shortest_float(e.probs[i]) : 0.0);
+            }
+            rows.push_back(std::move(row));
+        }
+        return {{"step", e.step},         {"layer", e.layer},         {"head", e.head},
+                {"kv_head", e.kv_head},   {"first_query", e.first_query}, {"n_queries", e.n_queries},
+                {"n_keys", e.n_keys},     {"probs", rows}};
+    }
+    json operator()(const OpCostEvent& e) const {
+        return {{"step", e.step},
+                {"layer", e.layer},
+                {"op", to_string(e.op)},
+                {"flops", e.flops},
+                {"bytes_read", e.bytes_read},
+                {"bytes_written", e.bytes_written},
+                {"measured_ms", e.measured_ms}};
+    }
+    json operator()(const RunFinished& e) const {
+        return {{"steps", e.steps},
+                {"generated_tokens", e.generated_tokens},
+                {"stop_reason", e.stop_reason},
+                {"wall_ms", e.wall_ms}};
+    }
+};
+
+// Reading back. nlohmann's typed getters throw; they are caught once, in event_from_json.
+template <typename T>
+T get(const json& j, const char* key) {
+    return j.at(key).get<T>();
+}
+
+Phase phase_from(const json& j) {
+    const auto s = get<std::string>(j, "phase");
+    if (s == "prefill") return Phase::Prefill;
+    if (s == "decode") return Phase::Decode;
+    throw std::invalid_argument("'phase' must be \"prefill\" or \"decode\", got \"" + s + "\"");
+}
+
+ModelConfig config_from(const json& j) {
+    ModelConfig c;
+    const auto arch = get<std::string>(j, "arch");
+    if (arch == "llama") c.arch = Architecture::Llama;
+    else if (arch == "gpt2") c.arch = Architecture::Gpt2;
+    else throw std::invalid_argument("config 'arch' must be \"llama\" or \"gpt2\", got \"" + arch + "\"");
+    c.name = get<std::string>(j, "name");
+    c.dim = get<int>(j, "dim");
+    c.hidden_dim = get<int>(j, "hidden_dim");
+    c.n_layers = get<int>(j, "n_layers");
+    c.n_heads = get<int>(j, "n_heads");
+    c.n_kv_heads = get<int>(j, "n_kv_heads");
+    c.vocab_size = get<int>(j, "vocab_size");
+    c.max_seq_len = get<int>(j, "max_seq_len");
+    c.norm_eps = get<float>(j, "norm_eps");
+    c.rope_theta = get<float>(j, "rope_theta");
+    c.rope_dim = get<int>(j, "rope_dim");
+    c.rope_style = get<std::string>(j, "rope_style") == "half-rotate" ? RopeStyle::HalfRotate : RopeStyle::AdjacentPairs;
+    c.tied_classifier = get<bool>(j, "tied_classifier");
+    c.qkv_bias = get<bool>(j, "qkv_bias");
+    return c;
+}
+
+KvLayout layout_from(const json& j) {
+    KvLayout l;
+    l.n_layers = get<int>(j, "n_layers");
+    l.n_kv_heads = get<int>(j, "n_kv_heads");
+    l.head_dim = get<int>(j, "head_dim");
+    l.capacity = get<int>(j, "capacity");
+    l.batch = get<int>(j, "batch");
+    const auto dtype = get<std::string>(j, "dtype");
+    if (dtype != "f32" && dtype != "f16") throw std::invalid_argument("kv_layout 'dtype' must be f32 or f16");
+    l.dtype = dtype == "f16" ? KvDtype::F16 : KvDtype::F32;
+    return l;
+}
+
+Event event_from(const json& j, const std::string& type) {
+    if (type == "run_started") {
+        RunStarted e;
+        e.config = config_from(j.at("config"));
+        e.backend = get<std::string>(j, "backend");
+        e.device = get<std::string>(j, "device");
+        e.use_cache = get<bool>(j, "use_cache");
+        e.kv_layout = layout_from(j.at("kv_layout"));
+        e.prompt_tokens = get<std::vector<int>>(j, "prompt_tokens");
+        e.prompt_labels = get<std::vector<std::string>>(j, "prompt_labels");
+        return e;
+    }
+    if (type == "step_started") {
+        return StepStarted{get<int>(j, "step"), phase_from(j), get<int>(j, "first_pos"),
+                           get<std::vector<int>>(j, "input_tokens")};
+    }
+    if (type == "step_finished") {
+        StepFinished e;
+        e.step = get<int>(j, "step");
+        e.phase = phase_from(j);
+        e.first_pos = get<int>(j, "first_pos");
+        e.n_positions = get<int>(j, "n_positions");
+        e.input_tokens = get<std::vector<int>>(j, "input_tokens");
+        e.sampled_token = get<int>(j, "sampled_token");
+        e.sampled_label = get<std::string>(j, "sampled_label");
+        e.sampled_text = get<std::string>(j, "sampled_text");
+        for (const auto& t : j.at("top"))
+            e.top.push_back({get<int>(t, "id"), get<float>(t, "probability"), get<std::string>(t, "label")});
+        e.wall_ms = get<double>(j, "wall_ms");
+        e.device_ms = get<double>(j, "device_ms");
+        e.stops = get<bool>(j, "stops");
+        return e;
+    }
+    if (type == "kv_append") {
+        return KvAppend{get<int>(j, "step"),
+                        get<int>(j, "layer"),
+                        get<int>(j, "first_pos"),
+                        get<int>(j, "n_positions"),
+                        get<std::int64_t>(j, "bytes_written"),
+                        get<std::int64_t>(j, "layer_bytes_used"),
+                        get<std::int64_t>(j, "layer_bytes_allocated"),
+                        get<std::int64_t>(j, "total_bytes_used"),
+                        get<std::int64_t>(j, "total_bytes_allocated")};
+    }
+    if (type == "attention") {
+        AttentionEvent e;
+        e.step = get<int>(j, "step");
+        e.layer = get<int>(j, "layer");
+        e.head = get<int>(j, "head");
+        e.kv_head = get<int>(j, "kv_head");
+        e.first_query = get<int>(j, "first_query");
+        e.n_queries = get<int>(j, "n_queries");
+        e.n_keys = get<int>(j, "n_keys");
+        const json& rows = j.at("probs");
+        if (!rows.is_array() || int(rows.size()) != e.n_queries)
+            throw std::invalid_argument("'probs' must hold n_queries = " + std::to_string(e.n_queries) + " rows");
+        for (const auto& row : rows) {
+            if (!row.is_array() || int(row.size()) != e.n_keys)
+                throw std::invalid_argument("every 'probs' row must hold n_keys = " + std::to_string(e.n_keys) +
+                                            " values");
+            for (const auto& v : row) e.probs.push_back(v.get<float>());
+        }
+        return e;
+    }
+    if (type == "op_cost") {
+        OpCostEvent e;
+        e.step = get<int>(j, "step");
+        e.layer = get<int>(j, "layer");
+        const auto op = get<std::string>(j, "op");
+        if (!op_from_string(op.c_str(), e.op)) throw std::invalid_argument("unknown 'op' \"" + op + "\"");
+        e.flops = get<double>(j, "flops");
+        e.bytes_read = get<double>(j, "bytes_read");
+        e.bytes_written = get<double>(j, "bytes_written");
+        e.measured_ms = get<double>(j, "measured_ms");
+        return e;
+    }
+    if (type == "run_finished") {
+        return RunFinished{get<int>(j, "steps"), get<int>(j, "generated_tokens"), get<std::string>(j, "stop_reason"),
+                           get<double>(j, "wall_ms")};
+    }
+    throw std::invalid_argument("unknown event type \"" + type + "\"");
+}
+
+}  // namespace
+
+double shortest_float(float f) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf - 1, f);
+    *r.ptr = '\0';
+    return std::strtod(buf, nullptr);
+}
+
+json event_to_json(const Event& event) {
+    json body = std::visit(ToJson{}, event);
+    json j = {{"type", event_type_name(event)}, {"schema", kEventSchemaVersion}};
+    j.update(body);
+    return j;
+}
+
+// Token text can end inside a multi-byte UTF-8 character; JSON strings cannot hold such bytes,
+// so they are written as U+FFFD (dump would otherwise throw).
+std::string event_to_json_line(const Event& event) {
+    return event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Event> event_from_json(const json& j) {
+    if (!j.is_object()) return err("event: expected a JSON object");
+    auto type = j.find("type");
+    if (type == j.end() || !type->is_string()) return err("event: missing string key 'type'");
+    auto schema = j.find("schema");
+    if (schema == j.end() || !schema->is_number_integer())
+        return err("event '", type->get<std::string>(), "': missing integer key 'schema'");
+    if (schema->get<int>() != kEventSchemaVersion)
+        return err("event '", type->get<std::string>(), "': schema ", schema->get<int>(), ", this build reads schema ",
+                   kEventSchemaVersion);
+    try {
+        return event_from(j, type->get<std::string>());
+    } catch (const std::exception& e) {
+        return err("event '", type->get<std::string>(), "': ", e.what());
+    }
+}
+
+Result<Event> parse_event_line(std::string_view line) {
+    json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return err("event line is not valid JSON: ", std::string(line.substr(0, 80)));
+    return event_from_json(j);
+}
+
+Result<std::unique_ptr<JsonLinesWriter>> JsonLinesWriter::open(const std::string& path) {
+    std::unique_ptr<JsonLinesWriter> w(new JsonLinesWriter(path));
+    w->out_.open(path, std::ios::binary | std::ios::trunc);
+    if (!w->out_) return err("cannot open '", path, "' for writing");
+    return w;
+}
+
+void JsonLinesWriter::on_event(const Event& event) {
+    if (failed_) return;
+    out_ << event_to_json_line(event) << '\n';
+    if (!out_) failed_ = true;
+    else ++lines_;
+}
+
+Status JsonLinesWriter::close() {
+    if (out_.is_open()) {
+        out_.flush();
+        if (!out_) failed_ = true;
+        out_.close();
+    }
+    if (failed_) return err("writing '", path_, "' failed after ", lines_, " events (disk full or file removed?)");
+    return {};
+}
+
+}  // namespace kvs
