@@ -10,7 +10,7 @@ namespace kvs::ui {
 QStringList synthetic_preset_names() {
 #ifdef KVSCOPE_HAVE_PRESETS
     QStringList names;
-    for (const auto& preset : kvs::model_presets()) names << QString::fromStdString(preset.name);
+    for (const auto& name : kvs::model_preset_names()) names << QString::fromStdString(name);
     return names;
 #else
     return {};
@@ -19,7 +19,7 @@ QStringList synthetic_preset_names() {
 
 QString small_synthetic_preset() {
     const QStringList names = synthetic_preset_names();
-    for (const char* small : {"stories15m", "gpt2-124m"})
+    for (const char* small : {"stories260k", "stories15m", "gpt2-124m"})
         if (names.contains(small)) return small;
     return names.value(0);
 }
