@@ -20,6 +20,8 @@ public:
     void request();
     // Runs a pending redraw now (export and tests need the picture up to date).
     void flush();
+    // Drops a pending redraw.
+    void cancel() { timer_.stop(); }
     bool pending() const { return timer_.isActive(); }
 
 private:
