@@ -214,8 +214,9 @@ void TestViews::downsampledImageAveragesCells() {
     // Each pixel covers 4 x 4 cells alternating 0.1 and 0.5: the area mean is 0.3.
     QCOMPARE(img.pixel(10, 400), attention_color(0.3f));
     QCOMPARE(img.pixel(499, 0), masked_color());
-    // A diagonal pixel averages only the visible (lower-triangle) cells.
-    QCOMPARE(img.pixel(100, 100), attention_color(0.3f));
+    // A diagonal pixel (rows and keys 400..403) averages only the 10 visible cells:
+    // 0.1 | 0.1 0.5 | 0.1 0.5 0.1 | 0.1 0.5 0.1 0.5 -> 2.6 / 10.
+    QCOMPARE(img.pixel(100, 100), attention_color(0.26f));
 }
 
 void TestViews::largeMatrixRendersQuickly() {
