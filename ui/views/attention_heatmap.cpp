@@ -137,7 +137,7 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
 
     // Legend: the colour bar with probabilities (the scale is sqrt(p)).
-    const QRect bar(r.right() + 16, r.top(), 14, r.height());
+    const QRect bar(r.right() + 16, r.top(), 14, std::max(20, r.height() - 24));
     for (int y = 0; y < bar.height(); ++y) {
         const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
         p.setPen(QColor(attention_color(t * t)));
@@ -150,7 +150,7 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
         p.drawLine(bar.right(), y, bar.right() + 3, y);
         p.drawText(QRect(bar.right() + 5, y - 8, 40, 16), Qt::AlignLeft | Qt::AlignVCenter, QString::number(prob));
     }
-    p.drawText(QRect(bar.left() - 4, bar.bottom() + 4, 60, 16), Qt::AlignLeft, tr("p (√ scale)"));
+    p.drawText(QRect(bar.left() - 4, bar.bottom() + 6, kLegendWidth, 16), Qt::AlignLeft, tr("p (√ scale)"));
 }
 
 }  // namespace kvs::ui

@@ -8,22 +8,26 @@
 
 #include "views/attention_grid_view.h"
 #include "views/attention_heatmap.h"
+#include "run_data.h"
 #include "views/view_help.h"
+#include <QScrollBar>
+#include <algorithm>
 
 namespace kvs::ui {
 
 AttentionView::AttentionView(RunData* run, QWidget* parent) : QWidget(parent) {
     grid_ = new AttentionGridView(run);
     heatmap_ = new AttentionHeatmap(run);
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(grid_);
-    scroll->setWidgetResizable(false);
-    scroll->setMinimumWidth(260);
-    auto* splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(scroll);
-    splitter->addWidget(heatmap_);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 2);
+    scroll_ = new QScrollArea;
+    scroll_->setWidget(grid_);
+    scroll_->setWidgetResizable(false);
+    scroll_->setMinimumWidth(260);
+    splitter_ = new QSplitter(Qt::Horizontal);
+    splitter_->addWidget(scroll_);
+    splitter_->addWidget(heatmap_);
+    splitter_->setStretchFactor(0, 1);
+    splitter_->setStretchFactor(1, 2);
+    connect(run, &RunData::runStarted, this, [this] { QMetaObject::invokeMethod(this, [this] { fitGrid(); }, Qt::QueuedConnection); });
 
     const QString help = tr(
         "Attention is the only place where positions mix: each query position weighs the keys of all "
@@ -36,13 +40,22 @@ AttentionView::AttentionView(RunData* run, QWidget* parent) : QWidget(parent) {
     bar->addWidget(make_help_label(help, this));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(splitter_, 1);
 }
 
 void AttentionView::refreshNow() {
     grid_->refreshNow();
-    grid_->adjustSize();
     heatmap_->refreshNow();
+    fitGrid();
+}
+
+void AttentionView::fitGrid() {
+    grid_->refreshNow();
+    grid_->adjustSize();
+    // Give the grid the width it needs (up to half the view); the heatmap takes the rest.
+    const int total = splitter_->width();
+    const int want = std::min(total / 2, grid_->sizeHint().width() + scroll_->verticalScrollBar()->sizeHint().width() + 6);
+    if (total > 0) splitter_->setSizes({want, total - want});
 }
 
 }  // namespace kvs::ui

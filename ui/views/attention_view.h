@@ -2,6 +2,9 @@
 // The attention tab: the grid of all heads beside the large heatmap of the selected head.
 #include <QWidget>
 
+class QScrollArea;
+class QSplitter;
+
 namespace kvs::ui {
 
 class RunData;
@@ -17,8 +20,12 @@ public:
     AttentionHeatmap* heatmap() const { return heatmap_; }
 
 private:
+    void fitGrid();
+
     AttentionGridView* grid_;
     AttentionHeatmap* heatmap_;
+    QSplitter* splitter_;
+    QScrollArea* scroll_;
 };
 
 }  // namespace kvs::ui

@@ -21,6 +21,7 @@ AxisUnit flop_unit_for(double max_flops) {
 QString human_flops(double flops) {
     const AxisUnit u = flop_unit_for(flops);
     const double v = flops / u.scale;
+    if (u.scale == 1.0) return QStringLiteral("%1 %2").arg(v, 0, 'f', 0).arg(u.name);
     return QStringLiteral("%1 %2").arg(v, 0, 'f', v < 10 ? 2 : (v < 100 ? 1 : 0)).arg(u.name);
 }
 

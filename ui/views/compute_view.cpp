@@ -186,6 +186,7 @@ void ComputeView::rebuild() {
     step_axis_x_->setTitleText(categories.size() <= 40 ? tr("step")
                                                        : tr("step (0 to %1)").arg(categories.size() - 1));
     step_axis_y_->setRange(0, std::max(max_step / step_unit.scale * 1.05, 1e-9));
+    step_axis_y_->applyNiceNumbers();
     step_axis_y_->setTitleText(step_unit.name);
 
     // Cumulative FLOPs against the sequence length each step reaches.
@@ -205,6 +206,8 @@ void ComputeView::rebuild() {
     uncached_line_->replace(uncached);
     cumulative_x_->setRange(0, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
     cumulative_y_->setRange(0, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
+    cumulative_x_->applyNiceNumbers();
+    cumulative_y_->applyNiceNumbers();
     cumulative_y_->setTitleText(cum_unit.name);
     if (!costs.empty() && sum_cached > 0)
         cumulative_chart_->setTitle(tr("Cumulative FLOPs: without the cache %1x more")
@@ -221,6 +224,7 @@ void ComputeView::rebuild() {
     intensity_set_->remove(0, intensity_set_->count());
     intensity_set_->append({prefill_intensity, decode_intensity});
     intensity_y_->setRange(0, std::max({prefill_intensity, decode_intensity, 1.0}) * 1.15);
+    intensity_y_->applyNiceNumbers();
     intensity_series_->setLabelsPrecision(3);
 
     rebuildBreakdown();

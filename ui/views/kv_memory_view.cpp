@@ -208,6 +208,8 @@ void KvMemoryView::rebuild() {
 
     axis_x_->setRange(0, x_max);
     axis_y_->setRange(0, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
+    axis_x_->applyNiceNumbers();
+    axis_y_->applyNiceNumbers();
     axis_y_->setTitleText(tr("KV cache (%1)").arg(unit_.name));
     if (has_run) {
         const auto& c = run_->run().config;
@@ -298,6 +300,8 @@ void KvMemoryView::rebuildProjections() {
     auto* ay = new QValueAxis;
     ay->setTitleText(tr("KV cache (%1)").arg(unit.name));
     ay->setRange(0, max_bytes / unit.scale * 1.05);
+    ax->applyNiceNumbers();
+    ay->applyNiceNumbers();
     projection_chart_->addAxis(ax, Qt::AlignBottom);
     projection_chart_->addAxis(ay, Qt::AlignLeft);
     for (const auto& p : *presets) {

@@ -103,7 +103,10 @@ bool MemoryCalculatorView::selectPreset(const QString& name) {
 
 void MemoryCalculatorView::onPresetChosen(int index) {
     const QString name = preset_->itemData(index).toString();
-    if (name.isEmpty()) return;
+    if (name.isEmpty()) {
+        note_->clear();
+        return;
+    }
     auto preset = kvs::find_model_preset(name.toStdString());
     if (!preset) return;
     const auto& c = preset->config;
