@@ -72,8 +72,7 @@ void run_screenshot_session(MainWindow& window, const QString& dir) {
     QObject::connect(&window, &MainWindow::modelReady, &window, [&window, started] {
         if (*started) return;
         *started = true;
-        window.prefill();
-        window.runOrPause();
+        window.runOrPause();  // the run's first step is the prefill
     });
     QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir] {
         // Give the views' coalesced redraws time to land, select a late step so the selection

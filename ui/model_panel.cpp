@@ -29,6 +29,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     info_->setWordWrap(true);
     info_->setTextFormat(Qt::RichText);
     info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    info_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);  // never squeezed by the list
 
     auto* open_file = new QPushButton(tr("Open file\u2026"), this);
     open_file->setToolTip(tr("A llama2.c checkpoint (.bin) or a GGUF file (Ctrl+O)"));
@@ -51,6 +52,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     tree_->header()->setStretchLastSection(false);
     tree_->setToolTip(tr("Double-click a model to load it."));
+    tree_->setMinimumHeight(90);
     recent_ = new QTreeWidgetItem(tree_, {tr("Recent")});
     found_ = new QTreeWidgetItem(tree_, {tr("Found on disk")});
     synthetic_ = new QTreeWidgetItem(tree_, {tr("Synthetic (random weights, real shapes)")});

@@ -1,5 +1,7 @@
 #include "token_list_model.h"
 
+#include <QRegularExpression>
+
 #include "run_data.h"
 
 namespace kvs::ui {
@@ -38,8 +40,25 @@ void TokenListModel::onSelectionChanged() {
     emit dataChanged(index(0), index(rows_ - 1), {SelectedStepRole, Qt::BackgroundRole});
 }
 
+QString TokenListModel::readableText(const TokenInfo& token) {
+    const QString text = token.text.isEmpty() ? token.label : token.text;
+    // Byte tokens of printable ASCII ("<0x20>") stand for their character.
+    static const QRegularExpression byte_token(QStringLiteral("^<0x([0-9A-Fa-f]{2})>$"));
+    if (const auto m = byte_token.match(text); m.hasMatch()) {
+        const int value = m.captured(1).toInt(nullptr, 16);
+        if (value >= 0x20 && value < 0x7f) return QString(QChar(value));
+        if (value == '\n' || value == '\t') return QString(QChar(value));
+    }
+    return text;
+}
+
+bool TokenListModel::isControlToken(const TokenInfo& token) {
+    const QString text = readableText(token);
+    return text.size() > 2 && text.startsWith('<') && text.endsWith('>') && !text.startsWith("<0x");
+}
+
 QString TokenListModel::chipText(const TokenInfo& token) {
-    QString text = token.text.isEmpty() ? token.label : token.text;
+    const QString text = readableText(token);
     if (text.isEmpty()) return QStringLiteral("<%1>").arg(token.id);
     QString shown;
     for (const QChar c : text) {

@@ -88,12 +88,9 @@ void TokenStreamView::updateText() {
     int prompt = 0;
     QString prompt_text, generated_text;
     for (const auto& t : tokens) {
-        if (t.is_prompt) {
-            ++prompt;
-            prompt_text += t.text;
-        } else {
-            generated_text += t.text;
-        }
+        if (t.is_prompt) ++prompt;
+        if (TokenListModel::isControlToken(t)) continue;
+        (t.is_prompt ? prompt_text : generated_text) += TokenListModel::readableText(t);
     }
     const int generated = int(tokens.size()) - prompt;
     QString summary = tr("<b>%1</b> tokens: <span style='background:%2'>&nbsp;%3 prompt&nbsp;</span> "
