@@ -1,7 +1,5 @@
 #include "token_list_model.h"
 
-#include <QRegularExpression>
-
 #include "run_data.h"
 
 namespace kvs::ui {
@@ -42,12 +40,12 @@ void TokenListModel::onSelectionChanged() {
 
 QString TokenListModel::readableText(const TokenInfo& token) {
     const QString text = token.text.isEmpty() ? token.label : token.text;
-    // Byte tokens of printable ASCII ("<0x20>") stand for their character.
-    static const QRegularExpression byte_token(QStringLiteral("^<0x([0-9A-Fa-f]{2})>$"));
-    if (const auto m = byte_token.match(text); m.hasMatch()) {
-        const int value = m.captured(1).toInt(nullptr, 16);
-        if (value >= 0x20 && value < 0x7f) return QString(QChar(value));
-        if (value == '\n' || value == '\t') return QString(QChar(value));
+    // Byte tokens of printable ASCII ("<0x20>") stand for their character. Called for every chip
+    // on every layout, so no regular expression here.
+    if (text.size() == 6 && text.startsWith(QLatin1String("<0x")) && text.endsWith('>')) {
+        bool ok = false;
+        const int value = QStringView(text).mid(3, 2).toInt(&ok, 16);
+        if (ok && ((value >= 0x20 && value < 0x7f) || value == '\n' || value == '\t')) return QString(QChar(value));
     }
     return text;
 }

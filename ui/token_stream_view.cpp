@@ -50,7 +50,14 @@ TokenStreamView::TokenStreamView(RunData* run, QWidget* parent)
     connect(run_, &RunData::runStarted, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::stepsAppended, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::selectionChanged, this, &TokenStreamView::onSelectionChanged);
-    connect(model_, &QAbstractItemModel::rowsInserted, list_, [this] { list_->scrollToBottom(); });
+    // Scrolling lays out every chip at once, so new tokens are followed at most every 100 ms.
+    auto* follow = new QTimer(this);
+    follow->setSingleShot(true);
+    follow->setInterval(100);
+    connect(follow, &QTimer::timeout, list_, &QListView::scrollToBottom);
+    connect(model_, &QAbstractItemModel::rowsInserted, follow, [follow] {
+        if (!follow->isActive()) follow->start();
+    });
     updateText();
 }
 
