@@ -1,0 +1,42 @@
+#pragma once
+// GPT-2 byte-level BPE: text is split by GPT-2's pre-tokenizer pattern (PCRE2, Unicode
+// classes), each piece's bytes are mapped to GPT-2's printable byte alphabet and merged by
+// rank. User-defined tokens (GGUF type 4) are matched in the text as whole tokens; control
+// tokens (type 3, "<|endoftext|>") are never produced from text and decode to nothing.
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/tokenizer.h"
+
+namespace kvs {
+
+class ByteLevelBpe final : public Tokenizer {
+public:
+    static Result<std::unique_ptr<ByteLevelBpe>> create(ByteLevelVocab vocab);
+
+    std::vector<int> encode(std::string_view text) const override;
+    std::string decode_piece(int prev, int id) const override;
+    std::string token_label(int id) const override;
+    int vocab_size() const override { return int(vocab_.tokens.size()); }
+
+    const ByteLevelVocab& vocab() const { return vocab_; }
+
+    // GPT-2's pre-tokenizer split of a text (exposed for tests and views).
+    static std::vector<std::string_view> pre_tokenize(std::string_view text);
+
+private:
+    explicit ByteLevelBpe(ByteLevelVocab vocab);
+    void encode_word(std::string_view word, std::vector<int>& out) const;
+    void encode_text(std::string_view text, std::vector<int>& out) const;
+
+    ByteLevelVocab vocab_;
+    std::unordered_map<std::string, int> id_of_;
+    std::unordered_map<std::string, int> merge_rank_;  // "left right" -> rank
+    std::vector<int> user_defined_;                    // ids matched verbatim in text, longest first
+};
+
+}  // namespace kvs
