@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include "engine_controller.h"
 #include "first_run_dialog.h"
 #include "generation_panel.h"
 #include "main_window.h"
@@ -72,8 +73,7 @@ void run_screenshot_session(MainWindow& window, const QString& dir) {
     QObject::connect(&window, &MainWindow::modelReady, &window, [&window, started] {
         if (*started) return;
         *started = true;
-        window.prefill();
-        window.runOrPause();
+        window.runOrPause();  // the run's first step is the prefill
     });
     QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir] {
         // Give the views' coalesced redraws time to land, select a late step so the selection
@@ -87,6 +87,12 @@ void run_screenshot_session(MainWindow& window, const QString& dir) {
                 QCoreApplication::exit(files.isEmpty() ? 1 : 0);
             });
         });
+    });
+    // Without a model there is nothing to show: say why and stop instead of waiting.
+    QObject::connect(&window.controller(), &EngineController::errorOccurred, &window, [started](const QString& message) {
+        if (*started) return;
+        qWarning("screenshots: %s", qPrintable(message));
+        QCoreApplication::exit(1);
     });
     QTimer::singleShot(kScreenshotTimeoutMs, &window, [] {
         qWarning("screenshot run did not finish in time");

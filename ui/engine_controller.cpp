@@ -61,13 +61,11 @@ quint64 EngineController::newGeneration() {
 
 void EngineController::loadModel(const QString& path, const QString& tokenizer) {
     const quint64 gen = newGeneration();
-    stop_.store(true);
     post([w = worker_, gen, path, tokenizer] { w->loadModel(gen, path, tokenizer); });
 }
 
 void EngineController::loadSynthetic(const QString& preset, int layers) {
     const quint64 gen = newGeneration();
-    stop_.store(true);
     post([w = worker_, gen, preset, layers] { w->loadSynthetic(gen, preset, layers); });
 }
 
@@ -83,8 +81,7 @@ void EngineController::configure(const QString& prompt, const kvs::SamplingOptio
 }
 
 void EngineController::configure(const RunSettings& settings) {
-    const quint64 gen = newGeneration();
-    stop_.store(true);  // a run of the previous generation stops after its step
+    const quint64 gen = newGeneration();  // a run of the previous generation stops after its step
     post([w = worker_, gen, settings] { w->configure(gen, settings); });
 }
 
@@ -95,6 +92,7 @@ void EngineController::prefill() {
 
 void EngineController::step() {
     const quint64 gen = generation_.load();
+    stop_.store(false);
     post([w = worker_, gen] { w->step(gen); });
 }
 
@@ -108,14 +106,10 @@ void EngineController::pause() { stop_.store(true); }
 
 void EngineController::reset() {
     const quint64 gen = newGeneration();
-    stop_.store(true);
     post([w = worker_, gen] { w->reset(gen); });
 }
 
-void EngineController::cancel() {
-    newGeneration();
-    stop_.store(true);
-}
+void EngineController::cancel() { newGeneration(); }
 
 void EngineController::requestKvSnapshot(int layer, int kv_head) {
     const quint64 gen = generation_.load();

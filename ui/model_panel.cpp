@@ -26,9 +26,10 @@ const char* kRecentKey = "recentModels";
 ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     info_ = new QLabel(tr("No model loaded."), this);
     info_->setObjectName("modelInfo");
-    info_->setWordWrap(true);
+    info_->setWordWrap(false);  // short fixed lines: a wrapped label in a dock gets clipped
     info_->setTextFormat(Qt::RichText);
     info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    info_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);  // never squeezed by the list
 
     auto* open_file = new QPushButton(tr("Open file\u2026"), this);
     open_file->setToolTip(tr("A llama2.c checkpoint (.bin) or a GGUF file (Ctrl+O)"));
@@ -51,6 +52,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     tree_->header()->setStretchLastSection(false);
     tree_->setToolTip(tr("Double-click a model to load it."));
+    tree_->setMinimumHeight(90);
     recent_ = new QTreeWidgetItem(tree_, {tr("Recent")});
     found_ = new QTreeWidgetItem(tree_, {tr("Found on disk")});
     synthetic_ = new QTreeWidgetItem(tree_, {tr("Synthetic (random weights, real shapes)")});
@@ -189,12 +191,13 @@ int ModelPanel::discoveredCount() const { return found_->childCount(); }
 int ModelPanel::syntheticCount() const { return synthetic_->childCount(); }
 
 void ModelPanel::showModel(const ModelInfo& m) {
-    const QString gqa = m.kv_heads < m.heads ? tr(" (GQA: %1 query heads per KV head)").arg(m.heads / std::max(1, m.kv_heads))
+    const QString gqa = m.kv_heads < m.heads ? tr(" (GQA, %1 per group)").arg(m.heads / std::max(1, m.kv_heads))
                                              : QString();
     info_->setText(tr("<b>%1</b> &middot; %2 &middot; %3<br>"
                       "%4 layers, %5 heads, %6 KV heads%7<br>"
-                      "d_model %8, head_dim %9, FFN %10, vocab %11, context %12<br>"
-                      "%13 parameters &middot; KV cache %14 per token (f32)")
+                      "d_model %8, head_dim %9, FFN %10<br>"
+                      "vocab %11, context %12, %13 parameters<br>"
+                      "KV cache: %14 per token (f32)")
                        .arg(m.name.toHtmlEscaped(), m.architecture, m.format)
                        .arg(m.layers)
                        .arg(m.heads)

@@ -38,8 +38,25 @@ void TokenListModel::onSelectionChanged() {
     emit dataChanged(index(0), index(rows_ - 1), {SelectedStepRole, Qt::BackgroundRole});
 }
 
+QString TokenListModel::readableText(const TokenInfo& token) {
+    const QString text = token.text.isEmpty() ? token.label : token.text;
+    // Byte tokens of printable ASCII ("<0x20>") stand for their character. Called for every chip
+    // on every layout, so no regular expression here.
+    if (text.size() == 6 && text.startsWith(QLatin1String("<0x")) && text.endsWith('>')) {
+        bool ok = false;
+        const int value = QStringView(text).mid(3, 2).toInt(&ok, 16);
+        if (ok && ((value >= 0x20 && value < 0x7f) || value == '\n' || value == '\t')) return QString(QChar(value));
+    }
+    return text;
+}
+
+bool TokenListModel::isControlToken(const TokenInfo& token) {
+    const QString text = readableText(token);
+    return text.size() > 2 && text.startsWith('<') && text.endsWith('>') && !text.startsWith("<0x");
+}
+
 QString TokenListModel::chipText(const TokenInfo& token) {
-    QString text = token.text.isEmpty() ? token.label : token.text;
+    const QString text = readableText(token);
     if (text.isEmpty()) return QStringLiteral("<%1>").arg(token.id);
     QString shown;
     for (const QChar c : text) {

@@ -26,6 +26,10 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
+    // The text a token adds: its text, or its label with printable byte tokens ("<0x20>") decoded.
+    static QString readableText(const TokenInfo& token);
+    // Control tokens such as <s> and </s>: shown as chips, left out of the decoded text.
+    static bool isControlToken(const TokenInfo& token);
     // The text a chip shows: whitespace made visible, control bytes as <0xNN>.
     static QString chipText(const TokenInfo& token);
     // Tooltip: id, position, step and the top-5 distribution the token was sampled from.

@@ -50,7 +50,14 @@ TokenStreamView::TokenStreamView(RunData* run, QWidget* parent)
     connect(run_, &RunData::runStarted, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::stepsAppended, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::selectionChanged, this, &TokenStreamView::onSelectionChanged);
-    connect(model_, &QAbstractItemModel::rowsInserted, list_, [this] { list_->scrollToBottom(); });
+    // Scrolling lays out every chip at once, so new tokens are followed at most every 100 ms.
+    auto* follow = new QTimer(this);
+    follow->setSingleShot(true);
+    follow->setInterval(100);
+    connect(follow, &QTimer::timeout, list_, &QListView::scrollToBottom);
+    connect(model_, &QAbstractItemModel::rowsInserted, follow, [follow] {
+        if (!follow->isActive()) follow->start();
+    });
     updateText();
 }
 
@@ -88,12 +95,9 @@ void TokenStreamView::updateText() {
     int prompt = 0;
     QString prompt_text, generated_text;
     for (const auto& t : tokens) {
-        if (t.is_prompt) {
-            ++prompt;
-            prompt_text += t.text;
-        } else {
-            generated_text += t.text;
-        }
+        if (t.is_prompt) ++prompt;
+        if (TokenListModel::isControlToken(t)) continue;
+        (t.is_prompt ? prompt_text : generated_text) += TokenListModel::readableText(t);
     }
     const int generated = int(tokens.size()) - prompt;
     QString summary = tr("<b>%1</b> tokens: <span style='background:%2'>&nbsp;%3 prompt&nbsp;</span> "

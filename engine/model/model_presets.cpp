@@ -71,6 +71,9 @@ Result<ModelPreset> parse_object(const json& j, const std::string& origin) {
         if (!it->is_boolean()) return err("preset ", origin, ": 'qkv_bias' must be true or false");
         c.qkv_bias = it->get<bool>();
     }
+    if (c.norm_eps <= 0.0f) return err("preset ", origin, ": 'norm_eps' must be positive, got ", eps);
+    if (c.arch == Architecture::Llama && c.rope_theta <= 0.0f)
+        return err("preset ", origin, ": a llama preset needs 'rope_theta' > 0 (RoPE base), got ", theta);
     if (c.dim % c.n_heads != 0)
         return err("preset ", origin, ": dim ", c.dim, " is not a multiple of n_heads ", c.n_heads);
     if (c.n_heads % c.n_kv_heads != 0)

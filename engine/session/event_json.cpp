@@ -7,8 +7,9 @@ namespace kvs {
 namespace {
 
 using nlohmann::json;
+using ojson = nlohmann::ordered_json;  // keeps "type" and "schema" first, fields in struct order
 
-json config_to_json(const ModelConfig& c) {
+ojson config_to_json(const ModelConfig& c) {
     return {{"arch", to_string(c.arch)},
             {"name", c.name},
             {"dim", c.dim},
@@ -26,24 +27,24 @@ json config_to_json(const ModelConfig& c) {
             {"qkv_bias", c.qkv_bias}};
 }
 
-json layout_to_json(const KvLayout& l) {
+ojson layout_to_json(const KvLayout& l) {
     return {{"n_layers", l.n_layers}, {"n_kv_heads", l.n_kv_heads}, {"head_dim", l.head_dim},
             {"capacity", l.capacity}, {"batch", l.batch},           {"dtype", to_string(l.dtype)}};
 }
 
 struct ToJson {
-    json operator()(const RunStarted& e) const {
+    ojson operator()(const RunStarted& e) const {
         return {{"config", config_to_json(e.config)}, {"backend", e.backend},
                 {"device", e.device},                 {"use_cache", e.use_cache},
                 {"kv_layout", layout_to_json(e.kv_layout)}, {"prompt_tokens", e.prompt_tokens},
                 {"prompt_labels", e.prompt_labels}};
     }
-    json operator()(const StepStarted& e) const {
+    ojson operator()(const StepStarted& e) const {
         return {{"step", e.step}, {"phase", to_string(e.phase)}, {"first_pos", e.first_pos},
                 {"input_tokens", e.input_tokens}};
     }
-    json operator()(const StepFinished& e) const {
-        json top = json::array();
+    ojson operator()(const StepFinished& e) const {
+        ojson top = ojson::array();
         for (const auto& t : e.top)
             top.push_back({{"id", t.id}, {"probability", shortest_float(t.probability)}, {"label", t.label}});
         return {{"step", e.step},
@@ -59,7 +60,7 @@ struct ToJson {
                 {"device_ms", e.device_ms},
                 {"stops", e.stops}};
     }
-    json operator()(const KvAppend& e) const {
+    ojson operator()(const KvAppend& e) const {
         return {{"step", e.step},
                 {"layer", e.layer},
                 {"first_pos", e.first_pos},
@@ -70,11 +71,11 @@ struct ToJson {
                 {"total_bytes_used", e.total_bytes_used},
                 {"total_bytes_allocated", e.total_bytes_allocated}};
     }
-    json operator()(const AttentionEvent& e) const {
+    ojson operator()(const AttentionEvent& e) const {
         // probs [n_queries, n_keys] as one array per query row.
-        json rows = json::array();
+        ojson rows = ojson::array();
         for (int q = 0; q < e.n_queries; ++q) {
-            json row = json::array();
+            ojson row = ojson::array();
             for (int k = 0; k < e.n_keys; ++k) {
                 const std::size_t i = std::size_t(q) * e.n_keys + k;
                 row.push_back(i < e.probs.size() ? shortest_float(e.probs[i]) : 0.0);
@@ -85,7 +86,7 @@ struct ToJson {
                 {"kv_head", e.kv_head},   {"first_query", e.first_query}, {"n_queries", e.n_queries},
                 {"n_keys", e.n_keys},     {"probs", rows}};
     }
-    json operator()(const OpCostEvent& e) const {
+    ojson operator()(const OpCostEvent& e) const {
         return {{"step", e.step},
                 {"layer", e.layer},
                 {"op", to_string(e.op)},
@@ -94,7 +95,7 @@ struct ToJson {
                 {"bytes_written", e.bytes_written},
                 {"measured_ms", e.measured_ms}};
     }
-    json operator()(const RunFinished& e) const {
+    ojson operator()(const RunFinished& e) const {
         return {{"steps", e.steps},
                 {"generated_tokens", e.generated_tokens},
                 {"stop_reason", e.stop_reason},
@@ -243,9 +244,9 @@ double shortest_float(float f) {
     return std::strtod(buf, nullptr);
 }
 
-json event_to_json(const Event& event) {
-    json body = std::visit(ToJson{}, event);
-    json j = {{"type", event_type_name(event)}, {"schema", kEventSchemaVersion}};
+ojson event_to_json(const Event& event) {
+    ojson body = std::visit(ToJson{}, event);
+    ojson j = {{"type", event_type_name(event)}, {"schema", kEventSchemaVersion}};
     j.update(body);
     return j;
 }
@@ -253,7 +254,7 @@ json event_to_json(const Event& event) {
 // Token text can end inside a multi-byte UTF-8 character; JSON strings cannot hold such bytes,
 // so they are written as U+FFFD (dump would otherwise throw).
 std::string event_to_json_line(const Event& event) {
-    return event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+    return event_to_json(event).dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
 Result<Event> event_from_json(const json& j) {

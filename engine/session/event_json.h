@@ -13,7 +13,8 @@
 
 namespace kvs {
 
-nlohmann::json event_to_json(const Event& event);
+// Keys in a fixed order: "type", "schema", then the fields as the struct declares them.
+nlohmann::ordered_json event_to_json(const Event& event);
 // No trailing newline. Bytes that are not valid UTF-8 (a token ending inside a character) are
 // written as U+FFFD.
 std::string event_to_json_line(const Event& event);

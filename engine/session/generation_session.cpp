@@ -16,7 +16,7 @@ GenerationSession::GenerationSession(std::shared_ptr<const Model> model, std::un
       observer_(observer),
       sampler_(options_.sampling) {}
 
-void GenerationSession::emit(const Event& e) {
+void GenerationSession::publish(const Event& e) {
     if (observer_) observer_->on_event(e);
 }
 
@@ -53,7 +53,7 @@ Status GenerationSession::start_ids(std::vector<int> prompt_ids) {
     ev.kv_layout = backend_->kv_layout();
     ev.prompt_tokens = tokens_;
     for (int id : tokens_) ev.prompt_labels.push_back(label(id));
-    emit(ev);
+    publish(ev);
     return {};
 }
 
@@ -100,7 +100,7 @@ void GenerationSession::finish(const std::string& reason) {
     ev.generated_tokens = generated();
     ev.stop_reason = stop_reason_;
     ev.wall_ms = elapsed_ms_;
-    emit(ev);
+    publish(ev);
 }
 
 std::string GenerationSession::generated_text() const {
@@ -137,7 +137,7 @@ Result<StepResult> GenerationSession::compute_step(Phase phase) {
     started.phase = phase;
     started.first_pos = first_pos;
     started.input_tokens = input;
-    emit(started);
+    publish(started);
 
     ForwardOutput out;
     KVS_TRY(backend_->forward(input, first_pos, false, options_.capture, out));
@@ -177,7 +177,7 @@ Result<StepResult> GenerationSession::compute_step(Phase phase) {
         stop_reason_ = "context";
     }
     done.stops = finished_;
-    emit(done);
+    publish(done);
     return StepResult{token, finished_};
 }
 
@@ -196,7 +196,7 @@ void GenerationSession::emit_kv_events(int first_pos, int n_positions) {
         ev.layer_bytes_allocated = layout.layer_bytes_for(layout.capacity);
         ev.total_bytes_used = layout.bytes_for(length);
         ev.total_bytes_allocated = layout.bytes_allocated();
-        emit(ev);
+        publish(ev);
     }
 }
 
@@ -231,7 +231,7 @@ void GenerationSession::emit_attention_events(const ForwardOutput& out) {
             ev.n_keys = rows.n_keys;
             ev.probs = rows.probs;
         }
-        emit(ev);
+        publish(ev);
     }
 }
 
@@ -253,7 +253,7 @@ void GenerationSession::emit_cost_events(int first_pos, int n_positions, const F
         ev.bytes_read = c.bytes_read;
         ev.bytes_written = c.bytes_written;
         if (auto it = measured.find({c.layer, int(c.op)}); it != measured.end()) ev.measured_ms = it->second;
-        emit(ev);
+        publish(ev);
     }
 }
 

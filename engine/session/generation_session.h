@@ -60,7 +60,7 @@ public:
 
 private:
     Result<StepResult> compute_step(Phase phase);
-    void emit(const Event& e);
+    void publish(const Event& e);
     void emit_kv_events(int first_pos, int n_positions);
     void emit_attention_events(const ForwardOutput& out);
     void emit_cost_events(int first_pos, int n_positions, const ForwardOutput& out);

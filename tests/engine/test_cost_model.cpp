@@ -35,6 +35,8 @@ ModelConfig gpt2_124m() {
     return c;
 }
 
+ModelConfig stories260k() { return llama_shape("stories260k", 64, 172, 5, 8, 4, 512, 512); }
+
 // The tiny shape of the hand-computed case: head_dim 2, kv_dim 2, GQA group 2.
 ModelConfig tiny() { return llama_shape("tiny", 4, 8, 1, 2, 1, 10, 16); }
 
@@ -223,6 +225,34 @@ private slots:
         const double kaplan_last = 2.0 * n + 4.0 * c.n_layers * n_ctx * d_attn;
         const double rel_last = std::abs(last_step - kaplan_last) / kaplan_last;
         QVERIFY2(rel_last < 0.01, qPrintable(QString("last step %1 vs %2").arg(last_step).arg(kaplan_last)));
+    }
+
+    // The worked numbers of docs/COST_MODEL.md, so that the page and the code stay in step.
+    void documented_worked_numbers() {
+        const CostTotals prefill = total(forward_costs(stories260k(), pass(0, 16)));
+        QCOMPARE(prefill.flops, 7651712.0);
+        QCOMPARE(prefill.bytes, 2000960.0);
+        const auto step = forward_costs(stories260k(), pass(100, 1));
+        QCOMPARE(total(step).flops, 680512.0);
+        QCOMPARE(total(step).bytes, 1290020.0);
+        const auto s = flops_by_op(step);
+        QCOMPARE(s.at(OpKind::AttentionScores) + s.at(OpKind::Softmax) + s.at(OpKind::AttentionValues), 153520.0);
+
+        CostParams decode = pass(4095, 1);
+        decode.weight_bytes = 2;
+        decode.kv_bytes = 2;
+        const auto l = forward_costs(llama2_7b(), decode);
+        QCOMPARE(total(l).flops, 15390326784.0);
+        QCOMPARE(total(l).bytes, 15452615684.0);
+        const auto f = flops_by_op(l);
+        QCOMPARE(f.at(OpKind::QkvProjection), 3221225472.0);
+        QCOMPARE(f.at(OpKind::AttentionScores), 1077936128.0);
+        QCOMPARE(f.at(OpKind::FfnGate), 2885681152.0);
+        QCOMPARE(f.at(OpKind::Classifier), 262144000.0);
+        CostParams prefill512 = pass(0, 512);
+        prefill512.weight_bytes = 2;
+        prefill512.kv_bytes = 2;
+        QCOMPARE(total(forward_costs(llama2_7b(), prefill512)).flops, 6703147401216.0);
     }
 
     void empty_pass_has_no_ops() { QVERIFY(forward_costs(tiny(), pass(5, 0)).empty()); }

@@ -74,7 +74,9 @@ class TestEventFiles : public QObject {
 private slots:
     void json_line_has_type_schema_and_fields() {
         const auto events = sample_events();
-        const auto j = nlohmann::json::parse(event_to_json_line(events[2]));
+        const std::string line = event_to_json_line(events[2]);
+        QVERIFY2(line.rfind(R"({"type":"step_finished","schema":1,"step":0,)", 0) == 0, line.c_str());
+        const auto j = nlohmann::json::parse(line);
         QCOMPARE(j.at("type").get<std::string>(), std::string("step_finished"));
         QCOMPARE(j.at("schema").get<int>(), kEventSchemaVersion);
         QCOMPARE(j.at("sampled_token").get<int>(), 47);

@@ -1,11 +1,10 @@
 // KV memory formula against the published figures, and the kv-calc command line.
 #include <QtTest>
 
-#include <QCoreApplication>
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
+
+#include "cli_runner.h"
 
 #include "core/kv_footprint.h"
 #include "model/model_presets.h"
@@ -26,9 +25,6 @@ KvFootprint footprint(const KvShape& s, std::int64_t tokens, const char* dtype, 
     auto f = kv_footprint(s, tokens, batch, *t);
     return f.ok() ? *f : KvFootprint{};
 }
-
-// The CLI sits beside the tests in the build tree: build/tests/.. -> build/app/kvscope-cli.
-QString cli_path() { return QCoreApplication::applicationDirPath() + "/../app/kvscope-cli"; }
 
 }  // namespace
 
@@ -81,35 +77,33 @@ private slots:
     }
 
     void cli_json() {
-        QVERIFY2(QFileInfo::exists(cli_path()), "kvscope-cli is not built (cmake --build build --target kvscope-cli)");
-        QProcess proc;
-        proc.start(cli_path(), {"kv-calc", "--preset", "llama-3-70b", "--tokens", "4096", "--dtype", "f16", "--json"});
-        QVERIFY(proc.waitForFinished(30000));
-        QCOMPARE(proc.exitCode(), 0);
-        const QJsonObject j = QJsonDocument::fromJson(proc.readAllStandardOutput()).object();
+        auto r = test::run_cli({"kv-calc", "--preset", "llama-3-70b", "--tokens", "4096", "--dtype", "f16", "--json"});
+        QCOMPARE(r.exit_code, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(j.value("bytes_per_token").toInteger(), 327680);
         QCOMPARE(j.value("total_bytes").toInteger(), 1342177280LL);
         QCOMPARE(j.value("kv_heads").toInt(), 8);
 
-        proc.start(cli_path(), {"kv-calc", "--preset", "llama-3-70b", "--kv-heads", "64", "--tokens", "4096", "--json"});
-        QVERIFY(proc.waitForFinished(30000));
-        const QJsonObject mha = QJsonDocument::fromJson(proc.readAllStandardOutput()).object();
+        r = test::run_cli({"kv-calc", "--preset", "llama-3-70b", "--kv-heads", "64", "--tokens", "4096", "--json"});
+        QCOMPARE(r.exit_code, 0);
+        const QJsonObject mha = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(mha.value("bytes_per_token").toInteger(), 2621440);
         QCOMPARE(mha.value("total_bytes").toInteger(), 10737418240LL);
     }
 
     void cli_text_and_errors() {
-        QProcess proc;
-        proc.start(cli_path(), {"kv-calc", "--layers", "40", "--kv-heads", "40", "--head-dim", "128", "--tokens", "1"});
-        QVERIFY(proc.waitForFinished(30000));
-        QCOMPARE(proc.exitCode(), 0);
-        const QString out = QString::fromUtf8(proc.readAllStandardOutput());
-        QVERIFY2(out.contains("819,200 bytes = 800.00 KiB = 819.20 kB"), qPrintable(out));
+        auto r = test::run_cli({"kv-calc", "--layers", "40", "--kv-heads", "40", "--head-dim", "128", "--tokens", "1"});
+        QCOMPARE(r.exit_code, 0);
+        QVERIFY2(r.out.contains("819,200 bytes = 800.00 KiB = 819.20 kB"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("2 × 40 layers × 40 kv_heads × 128 head_dim × 1 tokens × 1 batch × 2 bytes (f16)"),
+                 qPrintable(r.out));
 
-        proc.start(cli_path(), {"kv-calc", "--preset", "llama-9"});
-        QVERIFY(proc.waitForFinished(30000));
-        QCOMPARE(proc.exitCode(), 1);
-        QVERIFY(QString::fromUtf8(proc.readAllStandardError()).contains("valid presets: gpt2-124m"));
+        r = test::run_cli({"kv-calc", "--preset", "llama-9"});
+        QCOMPARE(r.exit_code, 1);
+        QVERIFY2(r.err.contains("valid presets: gpt2-124m"), qPrintable(r.err));
+        r = test::run_cli({"kv-calc", "--preset", "llama-2-7b", "--dtype", "f12"});
+        QCOMPARE(r.exit_code, 1);
+        QVERIFY2(r.err.contains("unknown KV dtype 'f12'"), qPrintable(r.err));
     }
 };
 

@@ -1,7 +1,9 @@
 // Presets compiled into the binary, and synthetic models built from them.
 #include <QtTest>
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <cmath>
 
 #include "model/model_presets.h"
@@ -25,6 +27,27 @@ private slots:
         for (const auto& p : *all) {
             QVERIFY(!p.source.empty());
             QCOMPARE(p.config.name, p.name);
+        }
+    }
+
+    void embedded_presets_match_the_files() {
+        // The binary carries the JSON files of resources/presets as they are now.
+        const QDir dir(QString(KVSCOPE_RESOURCES_DIR) + "/presets");
+        const QStringList files = dir.entryList({"*.json"}, QDir::Files, QDir::Name);
+        QVERIFY(files.size() >= 10);
+        QCOMPARE(int(model_preset_names().size()), int(files.size()));
+        for (const QString& f : files) {
+            QFile file(dir.filePath(f));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray text = file.readAll();
+            auto from_disk = parse_model_preset(std::string_view(text.constData(), std::size_t(text.size())),
+                                                f.toStdString());
+            QVERIFY2(from_disk.ok(), from_disk.ok() ? "" : from_disk.message().c_str());
+            auto embedded = find_model_preset(from_disk->name);
+            QVERIFY2(embedded.ok(), qPrintable(f));
+            QCOMPARE(embedded->config.kv_bytes_per_token(2), from_disk->config.kv_bytes_per_token(2));
+            QCOMPARE(embedded->config.parameter_count(), from_disk->config.parameter_count());
+            QCOMPARE(embedded->source, from_disk->source);
         }
     }
 
@@ -85,6 +108,9 @@ private slots:
         std::string bad_heads = good;
         bad_heads.replace(bad_heads.find("\"n_kv_heads\":1"), 14, "\"n_kv_heads\":3");
         QVERIFY(parse_model_preset(bad_heads, "t.json").message().find("multiple of n_kv_heads 3") != std::string::npos);
+        std::string no_theta = good;
+        no_theta.replace(no_theta.find("\"rope_theta\":10000"), 18, "\"rope_theta\":0    ");
+        QVERIFY(parse_model_preset(no_theta, "t.json").message().find("rope_theta") != std::string::npos);
         std::string bad_arch = good;
         bad_arch.replace(bad_arch.find("llama"), 5, "bert");
         QVERIFY(parse_model_preset(bad_arch, "t.json").message().find("\"bert\"") != std::string::npos);
@@ -173,7 +199,8 @@ private slots:
         QCOMPARE((*m)->weights.layers[1].w_down.size(), qint64(4096) * 11008);
         QCOMPARE((*m)->weights.classifier.rows, 32000);
         QVERIFY((*m)->weights.classifier.data.back() != 0.0f);
-        QVERIFY2(ms < 20000, "building llama-2-7b with 2 layers took 20 s or more");
+        // About 2 s on an idle 2-core machine; the bound leaves room for a machine busy with builds.
+        QVERIFY2(ms < 30000, "building llama-2-7b with 2 layers took 30 s or more");
     }
 };
 

@@ -171,9 +171,9 @@ private slots:
         const auto steps = rec.all<StepFinished>();
         QCOMPARE(int(steps.size()), 5);
         QCOMPARE(steps[0].phase, Phase::Prefill);
-        QCOMPARE(steps[0].n_positions, 6);
+        QCOMPARE(steps[0].n_positions, 5);
         QCOMPARE(steps[1].phase, Phase::Decode);
-        QCOMPARE(steps[1].first_pos, 6);
+        QCOMPARE(steps[1].first_pos, 5);
         for (const auto& st : steps) {
             QCOMPARE(int(st.top.size()), 5);
             QCOMPARE(st.top[0].id, st.sampled_token);  // greedy

@@ -116,6 +116,39 @@ private slots:
         QCOMPARE(model.rowCount(), 2);
     }
 
+    void attentionRowsAccumulate() {
+        // Prefill: 3 query rows over 3 keys (causal: zeros above the diagonal); then a decode
+        // step adds row 3 over 4 keys. Earlier rows keep their values.
+        RunData run;
+        run.append({run_started(3)});
+        kvs::AttentionEvent prefill;
+        prefill.layer = 1;
+        prefill.head = 1;
+        prefill.n_queries = 3;
+        prefill.n_keys = 3;
+        prefill.probs = {1.0f, 0.0f, 0.0f, 0.25f, 0.75f, 0.0f, 0.5f, 0.25f, 0.25f};
+        run.append({prefill});
+        kvs::AttentionEvent decode = prefill;
+        decode.step = 1;
+        decode.first_query = 3;
+        decode.n_queries = 1;
+        decode.n_keys = 4;
+        decode.probs = {0.125f, 0.125f, 0.25f, 0.5f};
+        run.append({decode});
+        const AttentionMatrix* m = run.attention(1, 1);
+        QVERIFY(m);
+        QVERIFY(!run.attention(0, 0));
+        QCOMPARE(m->size, 4);
+        QCOMPARE(m->at(1, 1), 0.75f);
+        QCOMPARE(m->at(2, 0), 0.5f);
+        QCOMPARE(m->at(0, 3), 0.0f);  // past the causal limit
+        QCOMPARE(m->at(3, 3), 0.5f);
+        QCOMPARE(m->at(3, 2), 0.25f);
+        float row_sum = 0.0f;
+        for (int k = 0; k < 4; ++k) row_sum += m->at(3, k);
+        QCOMPARE(row_sum, 1.0f);
+    }
+
     void stepTableShowsEachStep() {
         RunData run;
         StepTableModel model(&run);

@@ -1,0 +1,36 @@
+// load_model: picks the loader from what the path is.
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "model/gguf_loader.h"
+#include "model/llama2c_loader.h"
+#include "model/model.h"
+
+#if __has_include("model/hf_loader.h")
+#include "model/hf_loader.h"
+#define KVSCOPE_HAVE_HF_LOADER 1
+#endif
+
+namespace kvs {
+
+Result<std::shared_ptr<Model>> load_model(const std::string& path, const LoadOptions& options) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return err("cannot open '", path, "': no such file or directory");
+    if (fs::is_directory(path, ec)) {
+#ifdef KVSCOPE_HAVE_HF_LOADER
+        return load_hf_model(path, options);
+#else
+        return err("'", path, "' is a directory; Hugging Face folders are not supported in this build");
+#endif
+    }
+    char magic[4] = {};
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return err("cannot open '", path, "': permission denied or unreadable");
+    f.read(magic, 4);
+    if (f.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0) return load_gguf_model(path);
+    return load_llama2c_model(path, options.tokenizer_path);
+}
+
+}  // namespace kvs
