@@ -52,19 +52,6 @@ void RunData::append(const std::vector<kvs::Event>& batch) {
     if (!had_finish && finished_) emit runFinished();
 }
 
-namespace {
-// Grows a square row-major matrix to hold at least n rows and columns, keeping its contents.
-void reserve_square(AttentionMatrix& m, int n) {
-    if (n <= m.capacity) return;
-    int cap = std::max(16, m.capacity);
-    while (cap < n) cap *= 2;
-    std::vector<float> grown(std::size_t(cap) * cap, 0.0f);
-    for (int r = 0; r < m.size; ++r)
-        std::copy_n(m.data.begin() + std::ptrdiff_t(r) * m.capacity, m.capacity, grown.begin() + std::ptrdiff_t(r) * cap);
-    m.data = std::move(grown);
-    m.capacity = cap;
-}
-}  // namespace
 
 void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed) {
     if (const auto* s = std::get_if<kvs::RunStarted>(&e)) {
@@ -98,10 +85,10 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
     } else if (const auto* s = std::get_if<kvs::AttentionEvent>(&e)) {
         AttentionMatrix& m = attention_[{s->layer, s->head}];
         const int rows_end = s->first_query + s->n_queries;
-        reserve_square(m, std::max(rows_end, s->n_keys));
+        if (int(m.rows.size()) < rows_end) m.rows.resize(std::size_t(rows_end));
         for (int q = 0; q < s->n_queries; ++q) {
             const float* src = s->probs.data() + std::size_t(q) * s->n_keys;
-            std::copy_n(src, s->n_keys, m.data.begin() + std::ptrdiff_t(s->first_query + q) * m.capacity);
+            m.rows[std::size_t(s->first_query + q)].assign(src, src + s->n_keys);
         }
         m.size = std::max(m.size, rows_end);
         attention_changed = true;

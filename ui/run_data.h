@@ -34,11 +34,15 @@ struct KvPoint {
 };
 
 // A growing causal attention matrix of one (layer, query head): rows are query positions.
+// Each row is stored on its own, so adding rows never moves the earlier ones (a square
+// buffer that doubles would copy every matrix at once, stalling the GUI at 256, 512, ...).
 struct AttentionMatrix {
-    int size = 0;             // rows filled == keys covered
-    std::vector<float> data;  // [capacity, capacity] row-major, capacity grows by doubling
-    int capacity = 0;
-    float at(int q, int k) const { return data[std::size_t(q) * capacity + k]; }
+    int size = 0;                         // rows filled == keys covered
+    std::vector<std::vector<float>> rows;  // rows[q]: probabilities over keys 0..n_keys-1
+    float at(int q, int k) const {
+        const auto& row = rows[std::size_t(q)];
+        return k < int(row.size()) ? row[std::size_t(k)] : 0.0f;  // past the causal limit: 0
+    }
 };
 
 class RunData : public QObject {

@@ -1,0 +1,374 @@
+// The chart views fed with a synthetic run: values against the formulas, sizes, selection.
+#include <QAbstractItemModelTester>
+#include <QAreaSeries>
+#include <QBarSet>
+#include <QChartView>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QtTest>
+
+#include "run_data.h"
+#include "synthetic_run.h"
+#include "views/attention_grid_view.h"
+#include "views/attention_heatmap.h"
+#include "views/attention_image.h"
+#include "views/cache_inspector_view.h"
+#include "views/color_maps.h"
+#include "views/compute_view.h"
+#include "views/kv_memory_view.h"
+#include "views/memory_calculator_view.h"
+#include "views/op_breakdown_model.h"
+#include "views/value_heatmap.h"
+
+using namespace kvs;
+using namespace kvs::ui;
+
+namespace {
+void feed(RunData& data, const test::SyntheticRun& run) {
+    for (const auto& batch : run.batches) data.append(batch);
+    data.append(run.finish);
+}
+}  // namespace
+
+class TestViews : public QObject {
+    Q_OBJECT
+private slots:
+    void kvMemoryHasOnePointPerPositionOnTheFormula();
+    void kvMemoryLayerStackAddsUpToTheTotal();
+    void kvMemoryProjectsPresets();
+    void attentionGridHasLayersTimesHeads();
+    void attentionGridClickSelects();
+    void heatmapImageMatchesProbabilities();
+    void heatmapTooltipNamesTokens();
+    void downsampledImageAveragesCells();
+    void largeMatrixRendersQuickly();
+    void computeViewMatchesCostModel();
+    void breakdownModelIsConsistent();
+    void cacheInspectorShowsSnapshot();
+    void memoryCalculatorMatchesPublishedFigures();
+    void redrawsAreCoalesced();
+};
+
+void TestViews::kvMemoryHasOnePointPerPositionOnTheFormula() {
+    const auto run = test::make_synthetic_run();
+    RunData data;
+    KvMemoryView view(&data);
+    feed(data, run);
+    view.refreshNow();
+    const int n = run.final_positions();
+    QCOMPARE(n, 54);
+    QCOMPARE(view.totalSeries()->count(), n);
+    QCOMPARE(view.formulaSeries()->count(), n);
+    const double scale = view.byteUnit().scale;
+    QCOMPARE(view.byteUnit().name, QString("KiB"));  // 54 x 1 KiB per token, 128 KiB allocated
+    for (int i = 0; i < n; ++i) {
+        const QPointF m = view.totalSeries()->at(i);
+        const QPointF f = view.formulaSeries()->at(i);
+        QCOMPARE(m.x(), double(i + 1));
+        // 2 (K, V) x 4 layers x 4 KV heads x 8 dims x 4 bytes = 1024 bytes per position
+        const double expected = 2.0 * 4 * 4 * 8 * (i + 1) * 4;
+        QCOMPARE(m.y() * scale, expected);
+        QCOMPARE(f.y() * scale, expected);
+    }
+    QCOMPARE(view.capacitySeries()->count(), 2);
+    QCOMPARE(view.capacitySeries()->at(0).y() * scale, 128.0 * 1024);
+}
+
+void TestViews::kvMemoryLayerStackAddsUpToTheTotal() {
+    const auto run = test::make_synthetic_run(20);
+    RunData data;
+    KvMemoryView view(&data);
+    feed(data, run);
+    view.refreshNow();
+    QCOMPARE(view.layerAreaCount(), 4);
+    const auto areas = view.chart()->series();
+    QAreaSeries* top = nullptr;
+    int area_count = 0;
+    for (auto* s : areas)
+        if (auto* a = qobject_cast<QAreaSeries*>(s)) {
+            top = a;
+            ++area_count;
+        }
+    QCOMPARE(area_count, 4);
+    QVERIFY(top);
+    QCOMPARE(top->upperSeries()->count(), view.totalSeries()->count());
+    for (int i = 0; i < view.totalSeries()->count(); ++i)
+        QCOMPARE(top->upperSeries()->at(i).y(), view.totalSeries()->at(i).y());
+    // The bottom band is layer 0 alone: a quarter of the total.
+    QAreaSeries* bottom = nullptr;
+    for (auto* s : areas)
+        if ((bottom = qobject_cast<QAreaSeries*>(s))) break;
+    QCOMPARE(bottom->upperSeries()->at(9).y() * 4, view.totalSeries()->at(9).y());
+    view.setStackedLayers(false);
+    QCOMPARE(view.layerAreaCount(), 0);
+}
+
+void TestViews::kvMemoryProjectsPresets() {
+    RunData data;
+    KvMemoryView view(&data);
+    QVERIFY(view.projectedPresets().contains("llama-2-7b"));
+    view.setProjectionsVisible(true);
+    bool found = false;
+    for (auto* s : view.projectionView()->chart()->series()) {
+        auto* line = qobject_cast<QLineSeries*>(s);
+        QVERIFY(line);
+        if (!line->name().startsWith("Llama 2 7B")) continue;
+        found = true;
+        // f16: 2 x 32 x 32 x 128 x 2 bytes = 512 KiB per token; 4096 tokens = 2 GiB.
+        QVERIFY2(line->name().contains("512"), qPrintable(line->name()));
+        QCOMPARE(line->at(1).x(), 4096.0);
+    }
+    QVERIFY(found);
+}
+
+void TestViews::attentionGridHasLayersTimesHeads() {
+    const auto run = test::make_synthetic_run(10);
+    RunData data;
+    AttentionGridView grid(&data);
+    feed(data, run);
+    grid.refreshNow();
+    QCOMPARE(grid.rows(), 4);
+    QCOMPARE(grid.columns(), 8);
+    QCOMPARE(grid.groupSize(), 2);
+    QSet<QString> seen;
+    for (int l = 0; l < 4; ++l)
+        for (int h = 0; h < 8; ++h) {
+            const QImage t = grid.thumbnail(l, h);
+            QVERIFY(!t.isNull());
+            QCOMPARE(t.size(), QSize(14, 14));  // 14 positions: small enough to keep every cell
+            const QRect r = grid.cellRect(l, h);
+            seen.insert(QStringLiteral("%1,%2").arg(r.x()).arg(r.y()));
+        }
+    QCOMPARE(seen.size(), 32);
+    // Heads of one KV group are closer to each other than to the next group.
+    const int inside = grid.cellRect(0, 1).left() - grid.cellRect(0, 0).right();
+    const int across = grid.cellRect(0, 2).left() - grid.cellRect(0, 1).right();
+    QVERIFY(across > inside);
+}
+
+void TestViews::attentionGridClickSelects() {
+    const auto run = test::make_synthetic_run(3);
+    RunData data;
+    AttentionGridView grid(&data);
+    feed(data, run);
+    grid.refreshNow();
+    grid.resize(grid.sizeHint());
+    QSignalSpy spy(&data, &RunData::selectionChanged);
+    QTest::mouseClick(&grid, Qt::LeftButton, {}, grid.cellRect(2, 5).center());
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(data.selectedLayer(), 2);
+    QCOMPARE(data.selectedHead(), 5);
+}
+
+void TestViews::heatmapImageMatchesProbabilities() {
+    const auto run = test::make_synthetic_run();
+    RunData data;
+    AttentionHeatmap heatmap(&data);
+    feed(data, run);
+    data.setSelectedLayerHead(1, 3);
+    heatmap.refreshNow();
+    QCOMPARE(heatmap.matrixSize(), 54);
+    QCOMPARE(heatmap.image().size(), QSize(54, 54));
+    // Row 0 sees only key 0: p = 1.
+    QCOMPARE(heatmap.image().pixel(0, 0), attention_color(1.0f));
+    QCOMPARE(heatmap.image().pixel(1, 0), masked_color());
+    for (int q : {4, 20, 53}) {
+        const auto row = test::synthetic_attention_row(1, 3, q);
+        for (int k : {0, q / 2, q}) QCOMPARE(heatmap.image().pixel(k, q), attention_color(row[std::size_t(k)]));
+        if (q < 53) QCOMPARE(heatmap.image().pixel(q + 1, q), masked_color());
+    }
+}
+
+void TestViews::heatmapTooltipNamesTokens() {
+    const auto run = test::make_synthetic_run(8);
+    RunData data;
+    AttentionHeatmap heatmap(&data);
+    heatmap.resize(600, 600);
+    feed(data, run);
+    heatmap.refreshNow();
+    // Find the widget point of query 6, key 2 by scanning for it.
+    QString text;
+    for (int y = 0; y < 600 && text.isEmpty(); y += 2)
+        for (int x = 0; x < 600; x += 2)
+            if (heatmap.cellAt({x, y}) == QPoint(2, 6)) {
+                text = heatmap.tooltipAt({x, y});
+                break;
+            }
+    const auto row = test::synthetic_attention_row(0, 0, 6);
+    // Position 6 is the token produced by step 1 (t1); position 2 is the prompt token p2.
+    QVERIFY2(text.contains("query 6 't1'"), qPrintable(text));
+    QVERIFY2(text.contains("key 2 'p2'"), qPrintable(text));
+    QVERIFY2(text.contains(QString::number(double(row[2]), 'f', 4)), qPrintable(text));
+}
+
+void TestViews::downsampledImageAveragesCells() {
+    AttentionMatrix m;
+    m.size = m.capacity = 2000;
+    m.data.assign(std::size_t(2000) * 2000, 0.0f);
+    for (int q = 0; q < 2000; ++q)
+        for (int k = 0; k <= q; ++k) m.data[std::size_t(q) * 2000 + k] = k % 2 ? 0.5f : 0.1f;
+    const QImage img = render_attention_image(m, 500);
+    QCOMPARE(img.size(), QSize(500, 500));
+    // Each pixel covers 4 x 4 cells alternating 0.1 and 0.5: the area mean is 0.3.
+    QCOMPARE(img.pixel(10, 400), attention_color(0.3f));
+    QCOMPARE(img.pixel(499, 0), masked_color());
+    // A diagonal pixel (rows and keys 400..403) averages only the 10 visible cells:
+    // 0.1 | 0.1 0.5 | 0.1 0.5 0.1 | 0.1 0.5 0.1 0.5 -> 2.6 / 10.
+    QCOMPARE(img.pixel(100, 100), attention_color(0.26f));
+}
+
+void TestViews::largeMatrixRendersQuickly() {
+    // 600 tokens: one render per update must stay well under a frame budget for a few heads.
+    const auto run = test::make_synthetic_run(2, 600, 1024);
+    RunData data;
+    feed(data, run);
+    QElapsedTimer timer;
+    timer.start();
+    const QImage img = render_attention_image(*data.attention(0, 0), AttentionHeatmap::kMaxSide);
+    const QImage thumb = render_attention_image(*data.attention(0, 0), AttentionGridView::kThumb);
+    QCOMPARE(img.size(), QSize(601, 601));
+    QCOMPARE(thumb.size(), QSize(56, 56));
+    QVERIFY2(timer.elapsed() < 200, qPrintable(QString::number(timer.elapsed())));
+}
+
+void TestViews::computeViewMatchesCostModel() {
+    const auto run = test::make_synthetic_run();
+    RunData data;
+    ComputeView view(&data);
+    feed(data, run);
+    view.refreshNow();
+    QCOMPARE(view.prefillBars()->count(), 50);
+    QCOMPARE(view.decodeBars()->count(), 50);
+    QCOMPARE(view.decodeBars()->at(0), 0.0);
+    QCOMPARE(view.prefillBars()->at(1), 0.0);
+    CostParams prefill;
+    prefill.n_tokens = 5;
+    const double prefill_flops = total(forward_costs(run.config, prefill)).flops;
+    CostParams decode;
+    decode.first_pos = 5;
+    const double decode_flops = total(forward_costs(run.config, decode)).flops;
+    QCOMPARE(view.prefillBars()->at(0) / view.decodeBars()->at(1), prefill_flops / decode_flops);
+
+    // Cumulative: with the cache the run's own sum; without it every step recomputes 0..pos.
+    double cached = 0, uncached = 0;
+    for (int s = 0; s < 50; ++s) {
+        CostParams c;
+        c.first_pos = s == 0 ? 0 : 4 + s;
+        c.n_tokens = s == 0 ? 5 : 1;
+        cached += total(forward_costs(run.config, c)).flops;
+        CostParams u;
+        u.n_tokens = c.first_pos + c.n_tokens;
+        uncached += total(forward_costs(run.config, u)).flops;
+    }
+    const int last = view.cachedCumulative()->count() - 1;
+    QCOMPARE(last, 49);
+    QCOMPARE(view.cachedCumulative()->at(last).x(), 54.0);
+    const double ratio = view.uncachedCumulative()->at(last).y() / view.cachedCumulative()->at(last).y();
+    QVERIFY(qAbs(ratio - uncached / cached) < 1e-9 * ratio);
+    QVERIFY(ratio > 5.0);  // O(S^2) against O(S) at 54 positions
+    // Prefill reuses weights across 5 tokens: higher intensity than decode.
+    QVERIFY(view.intensityBars()->at(0) > 2.0 * view.intensityBars()->at(1));
+    QVERIFY(view.intensityBars()->at(1) > 0.0);
+}
+
+void TestViews::breakdownModelIsConsistent() {
+    const auto run = test::make_synthetic_run(6);
+    RunData data;
+    ComputeView view(&data);
+    QAbstractItemModelTester tester(view.breakdownModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    feed(data, run);
+    view.refreshNow();
+    QCOMPARE(view.breakdownStep(), 5);
+    data.setSelectedStep(0);
+    QCOMPARE(view.breakdownStep(), 0);
+    auto* model = view.breakdownModel();
+    QVERIFY(model->rowCount() >= 10);
+    QCOMPARE(model->columnCount(), int(OpBreakdownModel::ColumnCount));
+    CostParams p;
+    p.n_tokens = 5;
+    const double expected = total(forward_costs(run.config, p)).flops;
+    double flops = 0, share = 0, ms = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        flops += model->index(r, OpBreakdownModel::FlopsColumn).data(OpBreakdownModel::RawValueRole).toDouble();
+        share += model->index(r, OpBreakdownModel::ShareColumn).data(OpBreakdownModel::RawValueRole).toDouble();
+        ms += model->index(r, OpBreakdownModel::TimeColumn).data(OpBreakdownModel::RawValueRole).toDouble();
+    }
+    QVERIFY(qAbs(flops - expected) < 1e-9 * expected);
+    QVERIFY(qAbs(share - 100.0) < 1e-9);
+    QVERIFY(qAbs(ms - 1e-6 * expected) < 1e-9);
+    QVERIFY(model->index(0, OpBreakdownModel::TimeColumn).data().toString().endsWith("ms"));
+}
+
+void TestViews::cacheInspectorShowsSnapshot() {
+    const auto run = test::make_synthetic_run(10);
+    RunData data;
+    CacheInspectorView view(&data);
+    feed(data, run);
+    QSignalSpy spy(&view, &CacheInspectorView::snapshotRequested);
+    view.requestSnapshot();
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).toInt(), 0);
+    // Selecting query head 5 shows its KV head (5 / 2 = 2).
+    data.setSelectedLayerHead(3, 5);
+    QCOMPARE(view.layer(), 3);
+    QCOMPARE(view.kvHead(), 2);
+    QTRY_VERIFY(spy.count() >= 2);
+    QCOMPARE(spy.last().at(0).toInt(), 3);
+    QCOMPARE(spy.last().at(1).toInt(), 2);
+
+    KvSnapshot snap;
+    snap.layer = 3;
+    snap.kv_head = 2;
+    snap.length = 14;
+    snap.head_dim = 8;
+    for (int i = 0; i < 14 * 8; ++i) {
+        snap.keys.push_back(float(i % 8) - 3.5f);
+        snap.values.push_back(i == 17 ? -9.0f : 0.5f);
+    }
+    view.setSnapshot(snap);
+    QCOMPARE(view.keysHeatmap()->image().size(), QSize(8, 14));  // columns = head_dim, rows = positions
+    QCOMPARE(view.keysHeatmap()->scaleMax(), 3.5f);
+    QCOMPARE(view.valuesHeatmap()->scaleMax(), 9.0f);
+    QCOMPARE(view.keysHeatmap()->image().pixel(7, 0), diverging_color(1.0f));
+    QCOMPARE(view.keysHeatmap()->image().pixel(0, 3), diverging_color(-1.0f));
+    QCOMPARE(view.valuesHeatmap()->image().pixel(1, 2), diverging_color(-1.0f));
+    QVERIFY2(view.shapeText().contains("[batch 1, kv_heads 4, seq 14, head_dim 8]"), qPrintable(view.shapeText()));
+    QVERIFY2(view.shapeText().contains("[14, 8]"), qPrintable(view.shapeText()));
+}
+
+void TestViews::memoryCalculatorMatchesPublishedFigures() {
+    MemoryCalculatorView calc;
+    QVERIFY(calc.selectPreset("llama-2-7b"));
+    QVERIFY(calc.setDtype("f16"));
+    calc.setTokens(4096);
+    calc.setBatch(1);
+    QCOMPARE(calc.bytesPerToken(), 524288);  // 0.5 MiB per token
+    QCOMPARE(calc.totalBytes(), qint64(2147483648));
+    QVERIFY2(calc.formulaText().contains("32 layers"), qPrintable(calc.formulaText()));
+    QVERIFY2(calc.resultText().contains("2,147,483,648"), qPrintable(calc.resultText()));
+    QVERIFY2(calc.resultText().contains("GiB"), qPrintable(calc.resultText()));
+    QVERIFY(calc.selectPreset("llama-3-70b"));
+    QCOMPARE(calc.bytesPerToken(), 327680);  // 320 KiB per token with 8 KV heads
+    calc.setShape(80, 64, 128);              // the same model without GQA
+    QCOMPARE(calc.bytesPerToken(), 2621440);
+    calc.setBatch(4);
+    QCOMPARE(calc.totalBytes(), qint64(2621440) * 4096 * 4);
+    QVERIFY(!calc.selectPreset("no-such-model"));
+}
+
+void TestViews::redrawsAreCoalesced() {
+    const auto run = test::make_synthetic_run(200, 5, 256);
+    RunData data;
+    KvMemoryView view(&data);
+    int rebuilds = 0;
+    connect(view.totalSeries(), &QLineSeries::pointsReplaced, this, [&] { ++rebuilds; });
+    for (const auto& batch : run.batches) data.append(batch);
+    QCOMPARE(rebuilds, 0);  // nothing redrawn while the batches arrive
+    QTRY_COMPARE(rebuilds, 1);
+    QCOMPARE(view.totalSeries()->count(), 204);
+}
+
+QTEST_MAIN(TestViews)
+#include "test_views.moc"

@@ -1,0 +1,103 @@
+#include "app_startup.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include "engine_controller.h"
+#include "first_run_dialog.h"
+#include "generation_panel.h"
+#include "main_window.h"
+#include "model_discovery.h"
+#include "model_panel.h"
+#include "run_data.h"
+#include "synthetic_presets.h"
+
+namespace kvs::ui {
+
+namespace {
+constexpr int kScreenshotTokens = 40;
+constexpr int kScreenshotTimeoutMs = 180000;
+
+DiscoveryRoots standard_roots() {
+    return default_discovery_roots(QDir::currentPath(), QCoreApplication::applicationDirPath(), QDir::homePath(),
+                                   qEnvironmentVariable("KVSCOPE_MODEL_PATH"), qEnvironmentVariable("HF_HOME"));
+}
+}  // namespace
+
+void start_app(MainWindow& window, const CommandLineOptions& options) {
+    const DiscoveryRoots roots = standard_roots();
+    window.setDiscoveryRoots(roots);
+    window.generationPanel()->setPrompt(options.prompt);
+    window.generationPanel()->setBackend(options.backend);
+    if (options.max_new > 0) window.generationPanel()->setMaxNewTokens(options.max_new);
+    if (!options.screenshot_dir.isEmpty()) window.setLoadErrorDialogs(false);
+
+    if (!options.model.isEmpty()) {
+        QString tokenizer = options.tokenizer;
+        if (tokenizer.isEmpty() && QFileInfo(options.model).isFile() && options.model.endsWith(".bin"))
+            tokenizer = tokenizer_beside(options.model);
+        window.loadModel(options.model, tokenizer);
+        return;
+    }
+    if (!options.synthetic.isEmpty()) {
+        window.loadSynthetic(options.synthetic, options.layers);
+        return;
+    }
+    const DiscoveredModel fallback = find_default_model(roots);
+    if (!fallback.path.isEmpty()) {
+        window.loadModel(fallback.path, fallback.tokenizer);
+        return;
+    }
+    if (!options.screenshot_dir.isEmpty()) {  // no one to ask: take a small synthetic model
+        const QString preset = small_synthetic_preset();
+        if (!preset.isEmpty()) window.loadSynthetic(preset, 2);
+        else window.showError(QObject::tr("No model found and no synthetic presets in this build."));
+        return;
+    }
+    // Asked after the window is up, so the dialog has a parent to sit on.
+    QTimer::singleShot(0, &window, [&window] {
+        FirstRunDialog dialog(&window);
+        dialog.exec();
+        if (dialog.choice() == FirstRunDialog::Choice::Synthetic) window.loadSynthetic(dialog.preset(), 0);
+        else if (dialog.choice() == FirstRunDialog::Choice::OpenFile) window.modelPanel()->openFileDialog();
+    });
+}
+
+void run_screenshot_session(MainWindow& window, const QString& dir) {
+    window.resetLayout();  // the same pictures whatever layout the user saved
+    window.generationPanel()->setMaxNewTokens(kScreenshotTokens);
+    auto started = std::make_shared<bool>(false);
+    QObject::connect(&window, &MainWindow::modelReady, &window, [&window, started] {
+        if (*started) return;
+        *started = true;
+        window.runOrPause();  // the run's first step is the prefill
+    });
+    QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir] {
+        // Give the views' coalesced redraws time to land, select a late step so the selection
+        // shows, then grab.
+        QTimer::singleShot(800, &window, [&window, dir] {
+            const auto& steps = window.runData().steps();
+            if (!steps.empty()) window.runData().setSelectedStep(steps[steps.size() * 3 / 4].step);
+            QTimer::singleShot(300, &window, [&window, dir] {
+                const QStringList files = window.saveScreenshots(dir);
+                for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
+                QCoreApplication::exit(files.isEmpty() ? 1 : 0);
+            });
+        });
+    });
+    // Without a model there is nothing to show: say why and stop instead of waiting.
+    QObject::connect(&window.controller(), &EngineController::errorOccurred, &window, [started](const QString& message) {
+        if (*started) return;
+        qWarning("screenshots: %s", qPrintable(message));
+        QCoreApplication::exit(1);
+    });
+    QTimer::singleShot(kScreenshotTimeoutMs, &window, [] {
+        qWarning("screenshot run did not finish in time");
+        QCoreApplication::exit(1);
+    });
+}
+
+}  // namespace kvs::ui

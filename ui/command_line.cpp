@@ -1,0 +1,64 @@
+#include "command_line.h"
+
+#include <QCommandLineParser>
+
+namespace kvs::ui {
+
+bool parse_command_line(const QStringList& arguments, CommandLineOptions& result, QString& error) {
+    CommandLineOptions options;  // filled here, handed out only when everything parsed
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "kvscope: watch a transformer's KV cache grow, its attention and its compute, step by step.\n"
+        "Without arguments it opens stories260K from ../shared/models when it finds it.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption model({"m", "model"}, "Model file (llama2.c .bin, GGUF) or Hugging Face folder.", "PATH");
+    const QCommandLineOption tokenizer({"t", "tokenizer"}, "tokenizer.bin for llama2.c checkpoints.", "PATH");
+    const QCommandLineOption synthetic("synthetic", "Build a synthetic model of a preset's shape.", "PRESET");
+    const QCommandLineOption layers("layers", "Layers of the synthetic model (0 = the preset's).", "N", "0");
+    const QCommandLineOption prompt({"p", "prompt"}, "Prompt text.", "TEXT", options.prompt);
+    const QCommandLineOption backend({"b", "backend"}, "cpu or vulkan.", "NAME", options.backend);
+    const QCommandLineOption max_new({"n", "max-new"}, "Tokens a run generates.", "N", "0");
+    const QCommandLineOption screenshot("screenshot",
+                                        "Run a short generation, save every tab and dock as PNG into DIR, quit.", "DIR");
+    parser.addOptions({model, tokenizer, synthetic, layers, prompt, backend, max_new, screenshot});
+    if (!parser.parse(arguments)) {
+        error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
+    if (!parser.positionalArguments().isEmpty()) {
+        error = QStringLiteral("unexpected argument '%1' (use --model PATH)").arg(parser.positionalArguments().first());
+        return false;
+    }
+    options.model = parser.value(model);
+    options.tokenizer = parser.value(tokenizer);
+    options.synthetic = parser.value(synthetic);
+    options.prompt = parser.value(prompt);
+    options.backend = parser.value(backend).toLower();
+    options.screenshot_dir = parser.value(screenshot);
+    bool ok = true;
+    options.layers = parser.value(layers).toInt(&ok);
+    if (!ok || options.layers < 0) {
+        error = QStringLiteral("--layers expects a number >= 0, got '%1'").arg(parser.value(layers));
+        return false;
+    }
+    options.max_new = parser.value(max_new).toInt(&ok);
+    if (!ok || options.max_new < 0) {
+        error = QStringLiteral("--max-new expects a number >= 0, got '%1'").arg(parser.value(max_new));
+        return false;
+    }
+    if (options.backend != "cpu" && options.backend != "vulkan") {
+        error = QStringLiteral("--backend expects cpu or vulkan, got '%1'").arg(options.backend);
+        return false;
+    }
+    if (!options.model.isEmpty() && !options.synthetic.isEmpty()) {
+        error = QStringLiteral("--model and --synthetic exclude each other");
+        return false;
+    }
+    result = options;
+    return true;
+}
+
+}  // namespace kvs::ui

@@ -1,0 +1,26 @@
+#pragma once
+// The desktop app's command line:
+//   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
+//           [--backend cpu|vulkan] [--max-new N] [--screenshot DIR]
+#include <QString>
+#include <QStringList>
+
+namespace kvs::ui {
+
+struct CommandLineOptions {
+    QString model;
+    QString tokenizer;
+    QString synthetic;
+    int layers = 0;  // synthetic layer override, 0 = the preset's
+    QString prompt = QStringLiteral("Once upon a time");
+    QString backend = QStringLiteral("cpu");
+    int max_new = 0;  // 0 = the panel's default
+    QString screenshot_dir;
+};
+
+// Parses arguments (argv[0] first). On a usage error returns false with a message in `error`
+// and leaves `options` as it was;
+// --help and --version print and exit inside QCommandLineParser as usual.
+bool parse_command_line(const QStringList& arguments, CommandLineOptions& options, QString& error);
+
+}  // namespace kvs::ui

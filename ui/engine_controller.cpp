@@ -1,0 +1,161 @@
+#include "engine_controller.h"
+
+#include <QTimer>
+
+namespace kvs::ui {
+
+namespace {
+// The longest a slice of event delivery may hold the GUI thread before yielding to it.
+constexpr qint64 kDrainBudgetMs = 12;
+}  // namespace
+
+void register_engine_metatypes() {
+    qRegisterMetaType<kvs::ui::ModelInfo>("kvs::ui::ModelInfo");
+    qRegisterMetaType<kvs::ui::EventBatch>("kvs::ui::EventBatch");
+#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
+    qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
+#endif
+}
+
+EngineController::EngineController(QObject* parent) : QObject(parent) {
+    register_engine_metatypes();
+    thread_.setObjectName("kvscope-engine");
+    worker_ = new EngineWorker(&generation_, &stop_);
+    worker_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+
+    // Worker -> GUI: queued because the worker lives on another thread.
+    connect(worker_, &EngineWorker::modelLoaded, this, &EngineController::modelLoaded);
+    connect(worker_, &EngineWorker::errorOccurred, this, &EngineController::errorOccurred);
+    connect(worker_, &EngineWorker::backendInfo, this, &EngineController::backendInfo);
+    connect(worker_, &EngineWorker::busyChanged, this, &EngineController::onWorkerBusy);
+    connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);
+#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
+    connect(worker_, &EngineWorker::kvSnapshotReady, this, [this](quint64 gen, const KvSnapshot& snapshot) {
+        if (gen == generation_.load()) emit kvSnapshotReady(snapshot);
+    });
+#endif
+    thread_.start();
+}
+
+EngineController::~EngineController() {
+    // Shutting down is the one place the GUI waits: the flags make a running run stop after
+    // its current step, so the wait is one step long.
+    stop_.store(true);
+    generation_.fetch_add(1);
+    thread_.quit();
+    thread_.wait();
+}
+
+template <typename Fn>
+void EngineController::post(Fn&& fn) {
+    QMetaObject::invokeMethod(worker_, std::forward<Fn>(fn), Qt::QueuedConnection);
+}
+
+quint64 EngineController::newGeneration() {
+    queue_.clear();
+    const quint64 gen = generation_.fetch_add(1) + 1;
+    updateBusy();
+    return gen;
+}
+
+void EngineController::loadModel(const QString& path, const QString& tokenizer) {
+    const quint64 gen = newGeneration();
+    post([w = worker_, gen, path, tokenizer] { w->loadModel(gen, path, tokenizer); });
+}
+
+void EngineController::loadSynthetic(const QString& preset, int layers) {
+    const quint64 gen = newGeneration();
+    post([w = worker_, gen, preset, layers] { w->loadSynthetic(gen, preset, layers); });
+}
+
+void EngineController::configure(const QString& prompt, const kvs::SamplingOptions& sampling,
+                                 const QString& backend, bool use_cache, const kvs::AttentionCapture& capture) {
+    RunSettings settings;
+    settings.prompt = prompt;
+    settings.sampling = sampling;
+    settings.backend = backend;
+    settings.use_cache = use_cache;
+    settings.capture = capture;
+    configure(settings);
+}
+
+void EngineController::configure(const RunSettings& settings) {
+    const quint64 gen = newGeneration();  // a run of the previous generation stops after its step
+    post([w = worker_, gen, settings] { w->configure(gen, settings); });
+}
+
+void EngineController::prefill() {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen] { w->prefill(gen); });
+}
+
+void EngineController::step() {
+    const quint64 gen = generation_.load();
+    stop_.store(false);
+    post([w = worker_, gen] { w->step(gen); });
+}
+
+void EngineController::run(int max_new) {
+    const quint64 gen = generation_.load();
+    stop_.store(false);
+    post([w = worker_, gen, max_new] { w->run(gen, max_new); });
+}
+
+void EngineController::pause() { stop_.store(true); }
+
+void EngineController::reset() {
+    const quint64 gen = newGeneration();
+    post([w = worker_, gen] { w->reset(gen); });
+}
+
+void EngineController::cancel() { newGeneration(); }
+
+void EngineController::requestKvSnapshot(int layer, int kv_head) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, layer, kv_head] { w->requestKvSnapshot(gen, layer, kv_head); });
+}
+
+void EngineController::onWorkerBusy(bool busy) {
+    busy_depth_ += busy ? 1 : -1;
+    if (busy_depth_ < 0) busy_depth_ = 0;
+    updateBusy();
+}
+
+void EngineController::updateBusy() {
+    // Busy until the worker is idle and every batch it sent has reached the views.
+    const bool busy = busy_depth_ > 0 || !queue_.empty();
+    if (busy == reported_busy_) return;
+    reported_busy_ = busy;
+    emit busyChanged(busy);
+}
+
+void EngineController::onBatch(quint64 gen, const EventBatch& batch) {
+    if (gen != generation_.load()) return;  // a superseded run: its results are stale
+    queue_.emplace_back(gen, batch);
+    if (!drain_scheduled_) {
+        drain_scheduled_ = true;
+        QTimer::singleShot(0, this, &EngineController::drain);
+    }
+    updateBusy();
+}
+
+void EngineController::drain() {
+    // A fast model produces batches faster than views can take them one event-loop turn at a
+    // time; deliver them in slices of at most kDrainBudgetMs so input and painting go on.
+    drain_scheduled_ = false;
+    QElapsedTimer slice;
+    slice.start();
+    while (!queue_.empty() && slice.elapsed() < kDrainBudgetMs) {
+        auto [gen, batch] = std::move(queue_.front());
+        queue_.pop_front();
+        if (gen == generation_.load()) emit eventsReady(batch);
+    }
+    if (!queue_.empty()) {
+        drain_scheduled_ = true;
+        QTimer::singleShot(0, this, &EngineController::drain);
+    }
+    updateBusy();
+}
+
+}  // namespace kvs::ui

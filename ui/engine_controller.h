@@ -1,0 +1,81 @@
+#pragma once
+// The only bridge between Qt and the engine. The engine objects (model, backend, generation
+// session) live on a worker thread owned by this controller; the public slots below return at
+// once and queue the work there. Results come back as queued signals carrying plain values.
+// The GUI thread never waits on the engine.
+//
+// Every run has a generation id. configure(), reset() and cancel() start a new generation, and
+// event batches of an older one (a cancelled or superseded run still finishing its step) are
+// dropped instead of reaching the views.
+#include <QElapsedTimer>
+#include <QObject>
+#include <QThread>
+#include <atomic>
+#include <deque>
+
+#include "engine_types.h"
+#include "engine_worker.h"
+
+namespace kvs::ui {
+
+class EngineController : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineController(QObject* parent = nullptr);
+    ~EngineController() override;
+
+    bool isBusy() const { return reported_busy_; }
+    quint64 generation() const { return generation_.load(); }
+    // Batches received but not yet handed to eventsReady (delivered in slices, see drain()).
+    int pendingBatches() const { return int(queue_.size()); }
+
+public slots:
+    void loadModel(const QString& path, const QString& tokenizer = {});
+    void loadSynthetic(const QString& preset, int layers = 0);
+    // Starts a new run on the loaded model: creates the backend and the session, tokenizes
+    // the prompt and emits RunStarted (as the first batch of the new generation).
+    void configure(const QString& prompt, const kvs::SamplingOptions& sampling, const QString& backend,
+                   bool use_cache, const kvs::AttentionCapture& capture);
+    void configure(const RunSettings& settings);
+    void prefill();
+    void step();
+    // Up to max_new more steps; the run ends ("limit") when they are all done.
+    void run(int max_new);
+    // Stops a run after its current step; run() or step() continue it.
+    void pause();
+    // Drops the session: the next prefill/step/run starts over with the last configuration.
+    void reset();
+    // Stops the current run and drops any of its results still on the way.
+    void cancel();
+    void requestKvSnapshot(int layer, int kv_head);
+
+signals:
+    void modelLoaded(const kvs::ui::ModelInfo& info);
+    void eventsReady(const kvs::ui::EventBatch& batch);  // one batch per step
+    void errorOccurred(const QString& message);
+    void busyChanged(bool busy);
+    void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
+#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
+    void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
+#endif
+
+private:
+    template <typename Fn>
+    void post(Fn&& fn);
+    quint64 newGeneration();
+    void onBatch(quint64 gen, const EventBatch& batch);
+    void onWorkerBusy(bool busy);
+    void drain();
+    void updateBusy();
+
+    QThread thread_;
+    EngineWorker* worker_;  // owned by thread_ (deleted when it finishes)
+    std::atomic<quint64> generation_{1};
+    std::atomic<bool> stop_{false};
+    int busy_depth_ = 0;
+    bool reported_busy_ = false;
+    std::deque<std::pair<quint64, EventBatch>> queue_;
+    bool drain_scheduled_ = false;
+};
+
+}  // namespace kvs::ui

@@ -1,0 +1,43 @@
+#pragma once
+// Plain values that cross from the engine thread to the GUI thread through queued signals.
+#include <QMetaType>
+#include <QString>
+#include <vector>
+
+#include "core/backend.h"
+#include "core/events.h"
+#include "model/sampler.h"
+
+namespace kvs::ui {
+
+// What the GUI shows about a loaded model.
+struct ModelInfo {
+    QString name;
+    QString source;        // path, or "synthetic:PRESET"
+    QString format;        // "llama2c", "gguf", "hf", "synthetic"
+    QString architecture;  // "llama", "gpt2"
+    int layers = 0, heads = 0, kv_heads = 0, dim = 0, hidden_dim = 0, head_dim = 0;
+    int vocab_size = 0, context = 0;
+    qint64 parameters = 0;
+    qint64 kv_bytes_per_token_f32 = 0;
+    bool has_tokenizer = false;
+};
+
+// Everything configure() needs to start a run.
+struct RunSettings {
+    QString prompt;
+    kvs::SamplingOptions sampling;
+    QString backend = "cpu";
+    bool use_cache = true;
+    kvs::AttentionCapture capture;
+};
+
+using EventBatch = std::vector<kvs::Event>;
+
+// Registers the types above (and the event batch) with Qt's meta-type system; idempotent.
+void register_engine_metatypes();
+
+}  // namespace kvs::ui
+
+Q_DECLARE_METATYPE(kvs::ui::ModelInfo)
+Q_DECLARE_METATYPE(kvs::ui::EventBatch)

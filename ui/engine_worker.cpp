@@ -1,0 +1,240 @@
+#include "engine_worker.h"
+
+#include "model/model.h"
+// The session has a member named emit(), which Qt's `emit` keyword macro would rewrite.
+#pragma push_macro("emit")
+#undef emit
+#include "session/generation_session.h"
+#pragma pop_macro("emit")
+
+#if __has_include("model/synthetic_model.h")
+#include "model/synthetic_model.h"
+#define KVSCOPE_HAVE_SYNTHETIC 1
+#endif
+
+namespace kvs::ui {
+
+namespace {
+constexpr std::uint64_t kSyntheticSeed = 1234;
+
+// Raises busyChanged(true) for the lifetime of one piece of work.
+class BusyScope {
+public:
+    explicit BusyScope(EngineWorker* w) : w_(w) { emit w_->busyChanged(true); }
+    ~BusyScope() { emit w_->busyChanged(false); }
+    BusyScope(const BusyScope&) = delete;
+    BusyScope& operator=(const BusyScope&) = delete;
+
+private:
+    EngineWorker* w_;
+};
+}  // namespace
+
+ModelInfo describe_model(const kvs::Model& model) {
+    const auto& c = model.config;
+    ModelInfo info;
+    info.name = QString::fromStdString(c.name);
+    info.source = QString::fromStdString(model.source);
+    info.format = QString::fromStdString(model.format);
+    info.architecture = QString::fromUtf8(to_string(c.arch));
+    info.layers = c.n_layers;
+    info.heads = c.n_heads;
+    info.kv_heads = c.n_kv_heads;
+    info.dim = c.dim;
+    info.hidden_dim = c.hidden_dim;
+    info.head_dim = c.head_dim();
+    info.vocab_size = c.vocab_size;
+    info.context = c.max_seq_len;
+    info.parameters = c.parameter_count();
+    info.kv_bytes_per_token_f32 = c.kv_bytes_per_token(4);
+    info.has_tokenizer = model.tokenizer != nullptr;
+    return info;
+}
+
+EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop)
+    : generation_(generation), stop_(stop) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::on_event(const kvs::Event& event) {
+    pending_.push_back(event);
+    // One batch per step: a step's events travel together, so views never see half a step.
+    if (std::holds_alternative<kvs::StepFinished>(event)) flush();
+}
+
+void EngineWorker::flush() {
+    if (pending_.empty()) return;
+    EventBatch batch;
+    batch.swap(pending_);
+    if (current(batch_gen_)) emit eventsReady(batch_gen_, batch);
+}
+
+void EngineWorker::setModel(std::shared_ptr<kvs::Model> model) {
+    session_.reset();
+    configured_ = false;
+    model_ = std::move(model);
+    emit modelLoaded(describe_model(*model_));
+}
+
+void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& tokenizer) {
+    if (!current(gen)) return;
+    BusyScope busy(this);
+    kvs::LoadOptions options;
+    options.tokenizer_path = tokenizer.toStdString();
+    auto model = kvs::load_model(path.toStdString(), options);
+    if (!model) {
+        emit errorOccurred(tr("Could not load model %1: %2").arg(path, QString::fromStdString(model.message())));
+        return;
+    }
+    setModel(std::move(model.value()));
+}
+
+void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers) {
+    if (!current(gen)) return;
+    BusyScope busy(this);
+#ifdef KVSCOPE_HAVE_SYNTHETIC
+    auto model = kvs::make_synthetic_model(preset.toStdString(), layers, kSyntheticSeed);
+    if (!model) {
+        emit errorOccurred(
+            tr("Could not build synthetic model '%1': %2").arg(preset, QString::fromStdString(model.message())));
+        return;
+    }
+    setModel(std::move(model.value()));
+#else
+    (void)layers;
+    emit errorOccurred(tr("Synthetic model '%1' is not available: this build has no synthetic models.").arg(preset));
+#endif
+}
+
+bool EngineWorker::startSession(const RunSettings& settings) {
+    session_.reset();  // frees the old backend (and its device memory) before allocating a new one
+    if (!model_) {
+        emit errorOccurred(tr("No model is loaded: open a model file or pick a synthetic preset first."));
+        return false;
+    }
+    kvs::BackendOptions backend_options;
+    backend_options.measure_ops = true;
+    std::string fallback;
+    auto backend = kvs::create_backend(settings.backend.toStdString(), model_, backend_options, &fallback);
+    if (!backend) {
+        emit errorOccurred(tr("Could not create the %1 backend: %2")
+                               .arg(settings.backend, QString::fromStdString(backend.message())));
+        return false;
+    }
+    emit backendInfo(QString::fromStdString(backend.value()->name()),
+                     QString::fromStdString(backend.value()->device_name()), QString::fromStdString(fallback));
+
+    kvs::SessionOptions options;
+    options.sampling = settings.sampling;
+    options.use_cache = settings.use_cache;
+    options.capture = settings.capture;
+    options.top_report = 5;
+    options.emit_op_costs = true;
+    session_ = std::make_unique<kvs::GenerationSession>(model_, std::move(backend.value()), options, this);
+    if (auto status = session_->start(settings.prompt.toStdString()); !status) {
+        session_.reset();
+        emit errorOccurred(tr("Could not start the run: %1").arg(QString::fromStdString(status.message())));
+        return false;
+    }
+    return true;
+}
+
+void EngineWorker::configure(quint64 gen, const RunSettings& settings) {
+    if (!current(gen)) return;
+    BusyScope busy(this);
+    settings_ = settings;
+    configured_ = true;
+    batch_gen_ = gen;
+    startSession(settings_);
+    flush();  // RunStarted
+}
+
+void EngineWorker::reset(quint64 gen) {
+    if (!current(gen)) return;
+    pending_.clear();
+    session_.reset();
+}
+
+void EngineWorker::prefill(quint64 gen) {
+    if (!current(gen)) return;
+    BusyScope busy(this);
+    batch_gen_ = gen;
+    if (!session_ && (!configured_ || !startSession(settings_))) {
+        if (!configured_) emit errorOccurred(tr("Nothing to prefill: configure a run first."));
+        flush();
+        return;
+    }
+    if (session_->finished()) {
+        emit errorOccurred(tr("The run has finished (%1); press Reset to start a new one.")
+                               .arg(QString::fromStdString(session_->stop_reason())));
+        return;
+    }
+    if (auto r = session_->prefill(); !r)
+        emit errorOccurred(tr("Prefill failed: %1").arg(QString::fromStdString(r.message())));
+    flush();
+}
+
+void EngineWorker::step(quint64 gen) { runSteps(gen, 1, false); }
+
+void EngineWorker::run(quint64 gen, int max_new) { runSteps(gen, max_new, true); }
+
+void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
+    if (!current(gen)) return;
+    BusyScope busy(this);
+    batch_gen_ = gen;
+    if (!session_ && (!configured_ || !startSession(settings_))) {
+        if (!configured_) emit errorOccurred(tr("Nothing to run: configure a run first."));
+        flush();
+        return;
+    }
+    if (session_->finished()) {
+        emit errorOccurred(tr("The run has finished (%1); press Reset to start a new one.")
+                               .arg(QString::fromStdString(session_->stop_reason())));
+        return;
+    }
+    // Steps one at a time so that pause (stop_) and cancel (a new generation) take effect
+    // between steps; a paused run resumes where it stopped.
+    int done = 0;
+    bool interrupted = false;
+    while (done < max_new) {
+        if (stop_->load() || !current(gen)) {
+            interrupted = true;
+            break;
+        }
+        auto r = session_->step();
+        if (!r) {
+            emit errorOccurred(tr("Step failed: %1").arg(QString::fromStdString(r.message())));
+            session_->finish("error: " + r.message());
+            interrupted = true;
+            break;
+        }
+        ++done;
+        if (r.value().stopped) break;
+    }
+    // A run that used its whole budget is over; a paused one can go on.
+    if (finish_at_limit && !interrupted && !session_->finished()) session_->finish("limit");
+    flush();
+}
+
+void EngineWorker::requestKvSnapshot(quint64 gen, int layer, int kv_head) {
+#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
+    if (!current(gen) || !session_) return;
+    KvSnapshot snapshot;
+    snapshot.layer = layer;
+    snapshot.kv_head = kv_head;
+    const auto& backend = session_->backend();
+    snapshot.length = backend.cache_length();
+    snapshot.head_dim = backend.kv_layout().head_dim;
+    if (auto status = backend.read_kv(layer, kv_head, snapshot.keys, snapshot.values); !status) {
+        emit errorOccurred(tr("Could not read the KV cache: %1").arg(QString::fromStdString(status.message())));
+        return;
+    }
+    emit kvSnapshotReady(gen, snapshot);
+#else
+    (void)gen;
+    (void)layer;
+    (void)kv_head;
+#endif
+}
+
+}  // namespace kvs::ui

@@ -1,0 +1,73 @@
+#pragma once
+// The engine side of the EngineController: lives on the controller's worker thread and owns
+// the model, the backend (inside the session) and the generation session. Every method runs
+// on that thread; results leave through queued signals as plain values.
+#include <QObject>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/events.h"
+#include "engine_types.h"
+
+#if __has_include("kv_snapshot.h")
+#include "kv_snapshot.h"
+#define KVSCOPE_HAVE_KV_SNAPSHOT 1
+#endif
+
+namespace kvs {
+struct Model;
+class GenerationSession;
+}  // namespace kvs
+
+namespace kvs::ui {
+
+class EngineWorker : public QObject, public kvs::EventObserver {
+    Q_OBJECT
+public:
+    // `generation` is the controller's current run id; work queued under an older id is skipped
+    // and its events are never sent. `stop` asks a running run() to stop after the current step.
+    EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop);
+    ~EngineWorker() override;
+
+    void loadModel(quint64 gen, const QString& path, const QString& tokenizer);
+    void loadSynthetic(quint64 gen, const QString& preset, int layers);
+    void configure(quint64 gen, const RunSettings& settings);
+    void prefill(quint64 gen);
+    void step(quint64 gen);
+    void run(quint64 gen, int max_new);
+    void reset(quint64 gen);
+    void requestKvSnapshot(quint64 gen, int layer, int kv_head);
+
+    void on_event(const kvs::Event& event) override;
+
+signals:
+    void modelLoaded(const kvs::ui::ModelInfo& info);
+    void eventsReady(quint64 gen, const kvs::ui::EventBatch& batch);
+    void errorOccurred(const QString& message);
+    void busyChanged(bool busy);
+    void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
+#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
+    void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
+#endif
+
+private:
+    bool current(quint64 gen) const { return gen == generation_->load(); }
+    bool startSession(const RunSettings& settings);
+    void runSteps(quint64 gen, int max_new, bool finish_at_limit);
+    void setModel(std::shared_ptr<kvs::Model> model);
+    void flush();
+
+    const std::atomic<quint64>* generation_;
+    std::atomic<bool>* stop_;
+    std::shared_ptr<const kvs::Model> model_;
+    std::unique_ptr<kvs::GenerationSession> session_;
+    RunSettings settings_;
+    bool configured_ = false;
+    quint64 batch_gen_ = 0;  // the generation the events being collected belong to
+    EventBatch pending_;
+};
+
+ModelInfo describe_model(const kvs::Model& model);
+
+}  // namespace kvs::ui

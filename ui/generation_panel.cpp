@@ -1,0 +1,123 @@
+#include "generation_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace kvs::ui {
+
+GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
+    prompt_ = new QPlainTextEdit(this);
+    prompt_->setObjectName("promptEditor");
+    prompt_->setPlaceholderText(tr("Prompt text; the model continues it."));
+    prompt_->setTabChangesFocus(true);
+    prompt_->setMaximumHeight(80);
+
+    temperature_ = new QDoubleSpinBox(this);
+    temperature_->setRange(0.0, 2.0);
+    temperature_->setSingleStep(0.1);
+    temperature_->setDecimals(2);
+    temperature_->setToolTip(tr("0 samples greedily (always the most likely token); higher values flatten the "
+                                "distribution before sampling."));
+    top_k_ = new QSpinBox(this);
+    top_k_->setRange(0, 100000);
+    top_k_->setSpecialValueText(tr("off"));
+    top_k_->setToolTip(tr("Sample only among the k most likely tokens (0 = off)."));
+    top_p_ = new QDoubleSpinBox(this);
+    top_p_->setRange(0.01, 1.0);
+    top_p_->setSingleStep(0.05);
+    top_p_->setValue(1.0);
+    top_p_->setToolTip(tr("Nucleus sampling: the smallest set of tokens whose probabilities add up to p (1 = off)."));
+    seed_ = new QSpinBox(this);
+    seed_->setRange(0, 2147483647);
+    seed_->setValue(42);
+    seed_->setToolTip(tr("Random seed: the same seed gives the same tokens."));
+    max_new_ = new QSpinBox(this);
+    max_new_->setRange(1, 1 << 20);
+    max_new_->setValue(100);
+    max_new_->setToolTip(tr("Tokens a run generates (the prefill's token counts as the first)."));
+
+    backend_ = new QComboBox(this);
+    backend_->addItem(tr("CPU (Eigen)"), "cpu");
+    backend_->addItem(tr("Vulkan"), "vulkan");
+    backend_->setToolTip(tr("Where the forward pass runs. Vulkan falls back to the CPU when no device is usable; "
+                            "the status bar says why."));
+    use_cache_ = new QCheckBox(tr("Use the KV cache"), this);
+    use_cache_->setChecked(true);
+    use_cache_->setToolTip(tr("Off: every step recomputes the whole sequence (O(S\u00b2) attention), "
+                              "to compare with the cached O(S) step."));
+    capture_ = new QComboBox(this);
+    capture_->addItem(tr("Off"), int(kvs::AttentionCapture::Mode::Off));
+    capture_->addItem(tr("New rows"), int(kvs::AttentionCapture::Mode::NewRows));
+    capture_->addItem(tr("Full matrices"), int(kvs::AttentionCapture::Mode::Full));
+    capture_->setCurrentIndex(1);
+    capture_->setToolTip(tr("Attention probabilities sent to the attention views. New rows: each step adds the rows "
+                            "of the positions it computed. Capturing costs a copy per step."));
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Temperature"), temperature_);
+    form->addRow(tr("Top-k"), top_k_);
+    form->addRow(tr("Top-p"), top_p_);
+    form->addRow(tr("Seed"), seed_);
+    form->addRow(tr("Max new tokens"), max_new_);
+    form->addRow(tr("Backend"), backend_);
+    form->addRow(QString(), use_cache_);
+    form->addRow(tr("Attention capture"), capture_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("Prompt"), this));
+    layout->addWidget(prompt_);
+    layout->addLayout(form);
+    layout->addStretch(1);
+
+    connect(prompt_, &QPlainTextEdit::textChanged, this, &GenerationPanel::settingsChanged);
+    connect(temperature_, &QDoubleSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
+    connect(top_k_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
+    connect(top_p_, &QDoubleSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
+    connect(seed_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
+    connect(backend_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
+    connect(use_cache_, &QCheckBox::toggled, this, &GenerationPanel::settingsChanged);
+    connect(capture_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
+}
+
+RunSettings GenerationPanel::settings() const {
+    RunSettings s;
+    s.prompt = prompt_->toPlainText();
+    s.sampling.temperature = float(temperature_->value());
+    s.sampling.top_k = top_k_->value();
+    s.sampling.top_p = float(top_p_->value());
+    s.sampling.seed = std::uint64_t(seed_->value());
+    s.backend = backend_->currentData().toString();
+    s.use_cache = use_cache_->isChecked();
+    s.capture.mode = kvs::AttentionCapture::Mode(capture_->currentData().toInt());
+    return s;
+}
+
+int GenerationPanel::maxNewTokens() const { return max_new_->value(); }
+
+void GenerationPanel::setPrompt(const QString& prompt) { prompt_->setPlainText(prompt); }
+
+void GenerationPanel::setBackend(const QString& backend) {
+    const int i = backend_->findData(backend);
+    if (i >= 0) backend_->setCurrentIndex(i);
+}
+
+void GenerationPanel::setMaxNewTokens(int n) { max_new_->setValue(n); }
+
+void GenerationPanel::setContextLength(int positions) {
+    if (positions > 1) max_new_->setMaximum(positions);
+}
+
+void GenerationPanel::setUseCache(bool on) { use_cache_->setChecked(on); }
+
+void GenerationPanel::setCaptureMode(kvs::AttentionCapture::Mode mode) {
+    const int i = capture_->findData(int(mode));
+    if (i >= 0) capture_->setCurrentIndex(i);
+}
+
+}  // namespace kvs::ui

@@ -1,0 +1,46 @@
+#pragma once
+// Prompt and run settings: the prompt editor, sampling (temperature, top-k, top-p, seed), the
+// number of new tokens, the backend, the KV cache switch and what attention to capture.
+#include <QWidget>
+
+#include "engine_types.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QPlainTextEdit;
+class QSpinBox;
+
+namespace kvs::ui {
+
+class GenerationPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit GenerationPanel(QWidget* parent = nullptr);
+
+    RunSettings settings() const;
+    int maxNewTokens() const;
+
+    void setPrompt(const QString& prompt);
+    void setBackend(const QString& backend);  // "cpu" or "vulkan"
+    void setMaxNewTokens(int n);
+    void setContextLength(int positions);     // bounds max new tokens
+    void setUseCache(bool on);
+    void setCaptureMode(kvs::AttentionCapture::Mode mode);
+
+signals:
+    void settingsChanged();
+
+private:
+    QPlainTextEdit* prompt_;
+    QDoubleSpinBox* temperature_;
+    QSpinBox* top_k_;
+    QDoubleSpinBox* top_p_;
+    QSpinBox* seed_;
+    QSpinBox* max_new_;
+    QComboBox* backend_;
+    QCheckBox* use_cache_;
+    QComboBox* capture_;
+};
+
+}  // namespace kvs::ui

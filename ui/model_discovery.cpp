@@ -1,0 +1,163 @@
+#include "model_discovery.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSet>
+#include <QtEndian>
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace kvs::ui {
+
+namespace {
+
+void add_existing(QStringList& list, const QString& dir) {
+    const QFileInfo info(dir);
+    if (!info.isDir()) return;
+    const QString canonical = info.canonicalFilePath();
+    if (!list.contains(canonical)) list.append(canonical);
+}
+
+// Reads the first `n` little-endian int32 values of a file; false when it is shorter.
+template <std::size_t N>
+bool read_int32s(const QString& file, std::array<std::int32_t, N>& out) {
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) return false;
+    const QByteArray bytes = f.read(qint64(N * 4));
+    if (bytes.size() != qsizetype(N * 4)) return false;
+    for (std::size_t i = 0; i < N; ++i) out[i] = qFromLittleEndian<std::int32_t>(bytes.constData() + i * 4);
+    return true;
+}
+
+bool is_tokenizer_name(const QString& file_name) {
+    const QString lower = file_name.toLower();
+    return lower == "tokenizer.bin" || lower.startsWith("tok");
+}
+
+}  // namespace
+
+bool looks_like_llama2c_checkpoint(const QString& file) {
+    // Header: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size (negative = untied
+    // classifier), seq_len; then at least the token embedding [vocab, dim] as float32.
+    std::array<std::int32_t, 7> h{};
+    if (!read_int32s(file, h)) return false;
+    const auto [dim, hidden, layers, heads, kv_heads, vocab_signed, seq_len] = h;
+    const std::int64_t vocab = vocab_signed < 0 ? -std::int64_t(vocab_signed) : vocab_signed;
+    if (dim <= 0 || hidden <= 0 || layers <= 0 || layers > 1024 || heads <= 0 || kv_heads <= 0) return false;
+    if (kv_heads > heads || dim % heads != 0 || vocab <= 0 || seq_len <= 0 || seq_len > (1 << 22)) return false;
+    const std::int64_t embedding_bytes = vocab * dim * 4;
+    return QFileInfo(file).size() >= 28 + embedding_bytes;
+}
+
+bool is_gguf_with_tensors(const QString& file) {
+    // GGUF v2/v3: magic "GGUF", uint32 version, uint64 tensor_count, uint64 kv_count.
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) return false;
+    const QByteArray head = f.read(16);
+    if (head.size() != 16 || !head.startsWith("GGUF")) return false;
+    const auto version = qFromLittleEndian<std::uint32_t>(head.constData() + 4);
+    if (version < 2) return false;
+    return qFromLittleEndian<std::uint64_t>(head.constData() + 8) > 0;
+}
+
+QString tokenizer_beside(const QString& checkpoint) {
+    const QFileInfo info(checkpoint);
+    const QDir dir = info.dir();
+    if (dir.exists("tokenizer.bin")) return dir.filePath("tokenizer.bin");
+    const QStringList candidates = dir.entryList({"tok*.bin"}, QDir::Files, QDir::Name);
+    for (const QString& name : candidates) {
+        const QString path = dir.filePath(name);
+        if (path != info.filePath() && !looks_like_llama2c_checkpoint(path)) return path;
+    }
+    return {};
+}
+
+DiscoveryRoots default_discovery_roots(const QString& current_dir, const QString& executable_dir,
+                                       const QString& home_dir, const QString& model_path_env,
+                                       const QString& hf_home_env) {
+    DiscoveryRoots roots;
+    if (!current_dir.isEmpty()) {
+        add_existing(roots.model_dirs, QDir(current_dir).filePath("../shared/models"));
+        add_existing(roots.model_dirs, QDir(current_dir).filePath("shared/models"));
+    }
+    // The executable sits somewhere inside a build folder of a checkout (build/app/kvscope);
+    // the checkout's ../shared is found by walking up a few levels.
+    if (!executable_dir.isEmpty()) {
+        QDir dir(executable_dir);
+        for (int level = 0; level < 6; ++level) {
+            add_existing(roots.model_dirs, dir.filePath("../shared/models"));
+            if (!dir.cdUp()) break;
+        }
+    }
+    for (const QString& entry : model_path_env.split(':', Qt::SkipEmptyParts)) add_existing(roots.model_dirs, entry);
+    if (!hf_home_env.isEmpty()) add_existing(roots.hub_dirs, QDir(hf_home_env).filePath("hub"));
+    if (!home_dir.isEmpty()) add_existing(roots.hub_dirs, QDir(home_dir).filePath(".cache/huggingface/hub"));
+    return roots;
+}
+
+namespace {
+
+bool is_hf_folder(const QDir& dir) {
+    return dir.exists("config.json") && !dir.entryList({"*.safetensors"}, QDir::Files).isEmpty();
+}
+
+// Models in one folder: a Hugging Face folder is one model; otherwise its checkpoints and GGUFs.
+void scan_folder(const QDir& dir, const QString& label_prefix, std::vector<DiscoveredModel>& out) {
+    if (is_hf_folder(dir)) {
+        out.push_back({label_prefix.isEmpty() ? dir.dirName() : label_prefix, dir.canonicalPath(), {}, "hf"});
+        return;
+    }
+    const QString prefix = label_prefix.isEmpty() ? dir.dirName() : label_prefix;
+    for (const QFileInfo& file : dir.entryInfoList({"*.bin", "*.gguf"}, QDir::Files, QDir::Name)) {
+        const QString path = file.canonicalFilePath();
+        if (file.suffix().toLower() == "gguf") {
+            if (is_gguf_with_tensors(path)) out.push_back({prefix + "/" + file.fileName(), path, {}, "gguf"});
+        } else if (!is_tokenizer_name(file.fileName()) && looks_like_llama2c_checkpoint(path)) {
+            out.push_back({prefix + "/" + file.completeBaseName(), path, tokenizer_beside(path), "llama2c"});
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<DiscoveredModel> discover_models(const DiscoveryRoots& roots) {
+    std::vector<DiscoveredModel> found;
+    for (const QString& root : roots.model_dirs) {
+        const QDir dir(root);
+        scan_folder(dir, dir.dirName(), found);  // models lying directly in the root
+        for (const QString& sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+            scan_folder(QDir(dir.filePath(sub)), {}, found);
+    }
+    // Hub layout: models--org--name/snapshots/<revision>/{config.json, *.safetensors, *.gguf}
+    for (const QString& hub : roots.hub_dirs) {
+        const QDir dir(hub);
+        for (const QString& repo : dir.entryList({"models--*"}, QDir::Dirs, QDir::Name)) {
+            const QString repo_name = repo.mid(QString("models--").size()).replace("--", "/");
+            const QDir snapshots(dir.filePath(repo + "/snapshots"));
+            for (const QString& rev : snapshots.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time))
+                scan_folder(QDir(snapshots.filePath(rev)), repo_name, found);
+        }
+    }
+    // One entry per path; the first root that found it wins.
+    std::vector<DiscoveredModel> unique;
+    QSet<QString> seen;
+    for (auto& m : found) {
+        if (seen.contains(m.path)) continue;
+        seen.insert(m.path);
+        unique.push_back(std::move(m));
+    }
+    return unique;
+}
+
+DiscoveredModel find_default_model(const DiscoveryRoots& roots) {
+    for (const QString& root : roots.model_dirs) {
+        const QDir dir(QDir(root).filePath("stories260K"));
+        if (dir.exists("stories260K.bin") && dir.exists("tok512.bin"))
+            return {"stories260K", dir.filePath("stories260K.bin"), dir.filePath("tok512.bin"), "llama2c"};
+    }
+    return {};
+}
+
+}  // namespace kvs::ui

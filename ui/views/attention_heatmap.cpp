@@ -1,0 +1,156 @@
+#include "views/attention_heatmap.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <algorithm>
+#include <cmath>
+
+#include "run_data.h"
+#include "views/attention_image.h"
+#include "views/view_help.h"
+
+namespace kvs::ui {
+namespace {
+constexpr int kLabelWidth = 90;   // room for query labels on the left
+constexpr int kLabelHeight = 70;  // room for key labels on top
+constexpr int kLegendWidth = 70;
+constexpr int kTitleHeight = 22;
+}  // namespace
+
+AttentionHeatmap::AttentionHeatmap(RunData* run, QWidget* parent) : QWidget(parent), run_(run) {
+    redraw_ = new RedrawCoalescer([this] { rebuild(); }, this);
+    setMouseTracking(true);
+    setMinimumSize(260, 240);
+    setToolTip(tr("Attention probabilities of the selected head: row = query position, column = key "
+                  "position. Each row sums to 1 over the keys up to the query; future keys are masked (grey)."));
+    connect(run_, &RunData::attentionChanged, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::selectionChanged, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::cleared, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);  // token labels
+    rebuild();
+}
+
+void AttentionHeatmap::refreshNow() { redraw_->flush(); }
+
+void AttentionHeatmap::rebuild() {
+    layer_ = run_->selectedLayer();
+    head_ = run_->selectedHead();
+    const AttentionMatrix* m = run_->attention(layer_, head_);
+    size_ = m ? m->size : 0;
+    image_ = m ? render_attention_image(*m, kMaxSide) : QImage();
+    update();
+}
+
+QRect AttentionHeatmap::matrixRect() const {
+    const int avail_w = width() - kLabelWidth - kLegendWidth - 8;
+    const int avail_h = height() - kLabelHeight - kTitleHeight - 8;
+    const int side = std::max(0, std::min(avail_w, avail_h));
+    return {kLabelWidth, kTitleHeight + kLabelHeight, side, side};
+}
+
+QString AttentionHeatmap::tokenLabel(int position) const {
+    const auto& tokens = run_->tokens();
+    if (position < 0 || position >= int(tokens.size())) return QStringLiteral("#%1").arg(position);
+    QString label = tokens[std::size_t(position)].label;
+    if (label.isEmpty()) label = QString::number(tokens[std::size_t(position)].id);
+    return label.replace('\n', QStringLiteral("\\n"));
+}
+
+QPoint AttentionHeatmap::cellAt(const QPoint& pos) const {
+    const QRect r = matrixRect();
+    if (size_ <= 0 || !r.contains(pos) || r.width() <= 0) return {-1, -1};
+    const int k = std::min(size_ - 1, int(double(pos.x() - r.left()) * size_ / r.width()));
+    const int q = std::min(size_ - 1, int(double(pos.y() - r.top()) * size_ / r.height()));
+    return {k, q};
+}
+
+QString AttentionHeatmap::tooltipAt(const QPoint& pos) const {
+    const QPoint cell = cellAt(pos);
+    if (cell.x() < 0) return {};
+    const int q = cell.y(), k = cell.x();
+    if (k > q) return tr("query %1 '%2' cannot see key %3 (causal mask)").arg(q).arg(tokenLabel(q)).arg(k);
+    const AttentionMatrix* m = run_->attention(layer_, head_);
+    const float p = m ? m->at(q, k) : 0.0f;
+    return tr("query %1 '%2' -> key %3 '%4'\np = %5")
+        .arg(q)
+        .arg(tokenLabel(q))
+        .arg(k)
+        .arg(tokenLabel(k))
+        .arg(double(p), 0, 'f', 4);
+}
+
+void AttentionHeatmap::mouseMoveEvent(QMouseEvent* event) {
+    const QString text = tooltipAt(event->position().toPoint());
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), text, this);
+}
+
+void AttentionHeatmap::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), palette().base());
+    p.setPen(palette().text().color());
+    const int kv_head = run_->hasRun() && run_->run().config.gqa_group() > 0
+                            ? head_ / run_->run().config.gqa_group()
+                            : head_;
+    p.drawText(QRect(0, 0, width(), kTitleHeight), Qt::AlignCenter,
+               tr("Layer %1, head %2 (reads KV head %3): %4 positions").arg(layer_).arg(head_).arg(kv_head).arg(size_));
+    const QRect r = matrixRect();
+    if (image_.isNull() || r.width() <= 0) {
+        p.drawText(rect(), Qt::AlignCenter,
+                   tr("No attention captured for this head yet.\nTurn on attention capture and run a step."));
+        return;
+    }
+    // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small.
+    p.drawImage(r, image_);
+    p.setPen(palette().mid().color());
+    p.drawRect(r.adjusted(0, 0, -1, -1));
+
+    // Token labels when a cell is at least one text line tall.
+    const double cell = double(r.width()) / size_;
+    const QFontMetrics fm(font());
+    p.setPen(palette().text().color());
+    if (cell >= fm.height() * 0.9) {
+        for (int i = 0; i < size_; ++i) {
+            const QString label = fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelWidth - 6);
+            const int y = r.top() + int(i * cell);
+            p.drawText(QRect(0, y, kLabelWidth - 4, int(cell)), Qt::AlignRight | Qt::AlignVCenter, label);
+            p.save();
+            p.translate(r.left() + int(i * cell), r.top() - 4);
+            p.rotate(-60);
+            p.drawText(QRect(0, -int(cell), kLabelHeight + 20, int(cell)), Qt::AlignLeft | Qt::AlignVCenter,
+                       fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelHeight + 10));
+            p.restore();
+        }
+    } else {
+        // Position numbers at a few ticks instead.
+        const int step = std::max(1, int(std::ceil(size_ / 8.0)));
+        for (int i = 0; i < size_; i += step) {
+            const int off = int(i * cell);
+            p.drawText(QRect(0, r.top() + off - 8, kLabelWidth - 4, 16), Qt::AlignRight | Qt::AlignVCenter,
+                       QString::number(i));
+            p.drawText(QRect(r.left() + off - 20, r.top() - 18, 40, 16), Qt::AlignCenter, QString::number(i));
+        }
+    }
+    p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
+
+    // Legend: the colour bar with probabilities (the scale is sqrt(p)).
+    const QRect bar(r.right() + 16, r.top(), 14, std::max(20, r.height() - 24));
+    for (int y = 0; y < bar.height(); ++y) {
+        const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
+        p.setPen(QColor(attention_color(t * t)));
+        p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+    }
+    p.setPen(palette().text().color());
+    p.drawRect(bar.adjusted(0, 0, -1, -1));
+    for (double prob : {0.0, 0.05, 0.25, 0.5, 1.0}) {
+        const int y = bar.bottom() - int(std::sqrt(prob) * (bar.height() - 1));
+        p.drawLine(bar.right(), y, bar.right() + 3, y);
+        p.drawText(QRect(bar.right() + 5, y - 8, 40, 16), Qt::AlignLeft | Qt::AlignVCenter, QString::number(prob));
+    }
+    p.drawText(QRect(bar.left() - 4, bar.bottom() + 6, kLegendWidth, 16), Qt::AlignLeft, tr("p (√ scale)"));
+}
+
+}  // namespace kvs::ui

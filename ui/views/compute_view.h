@@ -1,0 +1,74 @@
+#pragma once
+// Where the FLOPs go: each step's FLOPs (the prefill bar against the decode bars), cumulative
+// FLOPs with and without the KV cache (O(S) against O(S^2)), the ops of the selected step with
+// measured times when present, and the arithmetic intensity of prefill against decode.
+#include <QWidget>
+
+class QBarCategoryAxis;
+class QBarSet;
+class QChart;
+class QChartView;
+class QLabel;
+class QLineSeries;
+class QStackedBarSeries;
+class QBarSeries;
+class QTableView;
+class QValueAxis;
+
+namespace kvs::ui {
+
+class RunData;
+class RedrawCoalescer;
+class OpBreakdownModel;
+
+class ComputeView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ComputeView(RunData* run, QWidget* parent = nullptr);
+
+    void refreshNow();
+    QChartView* stepChartView() const { return step_view_; }
+    QChartView* cumulativeChartView() const { return cumulative_view_; }
+    QChartView* intensityChartView() const { return intensity_view_; }
+    QLineSeries* cachedCumulative() const { return cached_line_; }
+    QLineSeries* uncachedCumulative() const { return uncached_line_; }
+    QBarSet* prefillBars() const { return prefill_set_; }
+    QBarSet* decodeBars() const { return decode_set_; }
+    QBarSet* intensityBars() const { return intensity_set_; }
+    OpBreakdownModel* breakdownModel() const { return breakdown_; }
+    // The step the breakdown shows: the selected one, else the last.
+    int breakdownStep() const { return breakdown_step_; }
+
+private:
+    void rebuild();
+    void rebuildBreakdown();
+    QWidget* framed(QWidget* content, const QString& help);
+
+    RunData* run_;
+    RedrawCoalescer* redraw_;
+    QChart* step_chart_;
+    QChartView* step_view_;
+    QStackedBarSeries* step_series_;
+    QBarSet* prefill_set_;
+    QBarSet* decode_set_;
+    QBarCategoryAxis* step_axis_x_;
+    QValueAxis* step_axis_y_;
+    QChart* cumulative_chart_;
+    QChartView* cumulative_view_;
+    QLineSeries* cached_line_;
+    QLineSeries* uncached_line_;
+    QValueAxis* cumulative_x_;
+    QValueAxis* cumulative_y_;
+    QChart* intensity_chart_;
+    QChartView* intensity_view_;
+    QBarSeries* intensity_series_;
+    QBarSet* intensity_set_;
+    QBarCategoryAxis* intensity_x_;
+    QValueAxis* intensity_y_;
+    OpBreakdownModel* breakdown_;
+    QTableView* breakdown_table_;
+    QLabel* breakdown_title_;
+    int breakdown_step_ = -1;
+};
+
+}  // namespace kvs::ui

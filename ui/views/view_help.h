@@ -1,0 +1,32 @@
+#pragma once
+// Small pieces every view shares: the "?" label that explains a chart, and a redraw
+// coalescer so that hundreds of fast steps cause a few repaints instead of hundreds.
+#include <QLabel>
+#include <QObject>
+#include <QTimer>
+#include <functional>
+
+namespace kvs::ui {
+
+// A round "?" label whose tooltip holds `text`; the same text becomes the whatsThis of `target`
+// (when given) so Shift+F1 works on the chart itself.
+QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr);
+
+// Calls `redraw` once, `delay_ms` after the first request of a burst.
+class RedrawCoalescer : public QObject {
+    Q_OBJECT
+public:
+    RedrawCoalescer(std::function<void()> redraw, QObject* parent, int delay_ms = 30);
+    void request();
+    // Runs a pending redraw now (export and tests need the picture up to date).
+    void flush();
+    // Drops a pending redraw.
+    void cancel() { timer_.stop(); }
+    bool pending() const { return timer_.isActive(); }
+
+private:
+    std::function<void()> redraw_;
+    QTimer timer_;
+};
+
+}  // namespace kvs::ui
