@@ -12,9 +12,7 @@ constexpr qint64 kDrainBudgetMs = 12;
 void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::ModelInfo>("kvs::ui::ModelInfo");
     qRegisterMetaType<kvs::ui::EventBatch>("kvs::ui::EventBatch");
-#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
     qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
-#endif
 }
 
 EngineController::EngineController(QObject* parent) : QObject(parent) {
@@ -30,11 +28,9 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     connect(worker_, &EngineWorker::backendInfo, this, &EngineController::backendInfo);
     connect(worker_, &EngineWorker::busyChanged, this, &EngineController::onWorkerBusy);
     connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);
-#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
     connect(worker_, &EngineWorker::kvSnapshotReady, this, [this](quint64 gen, const KvSnapshot& snapshot) {
         if (gen == generation_.load()) emit kvSnapshotReady(snapshot);
     });
-#endif
     thread_.start();
 }
 

@@ -55,9 +55,7 @@ signals:
     void errorOccurred(const QString& message);
     void busyChanged(bool busy);
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
-#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
-#endif
 
 private:
     template <typename Fn>

@@ -7,10 +7,7 @@
 #include "session/generation_session.h"
 #pragma pop_macro("emit")
 
-#if __has_include("model/synthetic_model.h")
 #include "model/synthetic_model.h"
-#define KVSCOPE_HAVE_SYNTHETIC 1
-#endif
 
 namespace kvs::ui {
 
@@ -92,7 +89,6 @@ void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& to
 void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers) {
     if (!current(gen)) return;
     BusyScope busy(this);
-#ifdef KVSCOPE_HAVE_SYNTHETIC
     auto model = kvs::make_synthetic_model(preset.toStdString(), layers, kSyntheticSeed);
     if (!model) {
         emit errorOccurred(
@@ -100,10 +96,6 @@ void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers)
         return;
     }
     setModel(std::move(model.value()));
-#else
-    (void)layers;
-    emit errorOccurred(tr("Synthetic model '%1' is not available: this build has no synthetic models.").arg(preset));
-#endif
 }
 
 bool EngineWorker::startSession(const RunSettings& settings) {
@@ -217,7 +209,6 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
 }
 
 void EngineWorker::requestKvSnapshot(quint64 gen, int layer, int kv_head) {
-#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
     if (!current(gen) || !session_) return;
     KvSnapshot snapshot;
     snapshot.layer = layer;
@@ -230,11 +221,6 @@ void EngineWorker::requestKvSnapshot(quint64 gen, int layer, int kv_head) {
         return;
     }
     emit kvSnapshotReady(gen, snapshot);
-#else
-    (void)gen;
-    (void)layer;
-    (void)kv_head;
-#endif
 }
 
 }  // namespace kvs::ui

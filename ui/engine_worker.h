@@ -10,10 +10,7 @@
 #include "core/events.h"
 #include "engine_types.h"
 
-#if __has_include("kv_snapshot.h")
 #include "kv_snapshot.h"
-#define KVSCOPE_HAVE_KV_SNAPSHOT 1
-#endif
 
 namespace kvs {
 struct Model;
@@ -47,9 +44,7 @@ signals:
     void errorOccurred(const QString& message);
     void busyChanged(bool busy);
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
-#ifdef KVSCOPE_HAVE_KV_SNAPSHOT
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
-#endif
 
 private:
     bool current(quint64 gen) const { return gen == generation_->load(); }

@@ -1,20 +1,13 @@
 #include "synthetic_presets.h"
 
-#if __has_include("model/model_presets.h") && __has_include("model/synthetic_model.h")
-#define KVSCOPE_HAVE_PRESETS 1
 #include "model/model_presets.h"
-#endif
 
 namespace kvs::ui {
 
 QStringList synthetic_preset_names() {
-#ifdef KVSCOPE_HAVE_PRESETS
     QStringList names;
     for (const auto& name : kvs::model_preset_names()) names << QString::fromStdString(name);
     return names;
-#else
-    return {};
-#endif
 }
 
 QString small_synthetic_preset() {
