@@ -205,10 +205,12 @@ void TestViews::heatmapTooltipNamesTokens() {
 
 void TestViews::downsampledImageAveragesCells() {
     AttentionMatrix m;
-    m.size = m.capacity = 2000;
-    m.data.assign(std::size_t(2000) * 2000, 0.0f);
-    for (int q = 0; q < 2000; ++q)
-        for (int k = 0; k <= q; ++k) m.data[std::size_t(q) * 2000 + k] = k % 2 ? 0.5f : 0.1f;
+    m.size = 2000;
+    m.rows.resize(2000);
+    for (int q = 0; q < 2000; ++q) {
+        m.rows[std::size_t(q)].resize(std::size_t(q) + 1);
+        for (int k = 0; k <= q; ++k) m.rows[std::size_t(q)][std::size_t(k)] = k % 2 ? 0.5f : 0.1f;
+    }
     const QImage img = render_attention_image(m, 500);
     QCOMPARE(img.size(), QSize(500, 500));
     // Each pixel covers 4 x 4 cells alternating 0.1 and 0.5: the area mean is 0.3.
