@@ -13,6 +13,7 @@ layout(push_constant) uniform Params {
     uint pos0;      // position of query 0
     uint group;     // query heads per KV head
     float scale;
+    uint base;      // element of the bound range where this K block starts (alignment slack)
 } p;
 
 layout(binding = 0) readonly buffer Q { float q[]; };        // [n, heads * head_dim]
@@ -28,7 +29,7 @@ void main() {
     uint h = idx / (keys * p.n);
     if (t > p.pos0 + i) return;
     uint qb = (i * p.heads + h) * p.head_dim;
-    uint kb = ((h / p.group) * p.capacity + t) * p.head_dim;
+    uint kb = p.base + ((h / p.group) * p.capacity + t) * p.head_dim;
     float dot_qk = 0.0;
     for (uint d = 0u; d < p.head_dim; ++d) dot_qk += q[qb + d] * LOAD_KV(k, kb + d);
     scores[(h * p.n + i) * p.capacity + t] = dot_qk * p.scale;

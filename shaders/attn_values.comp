@@ -11,6 +11,7 @@ layout(push_constant) uniform Params {
     uint capacity;
     uint pos0;
     uint group;
+    uint base;  // element of the bound range where this V block starts (alignment slack)
 } p;
 
 layout(binding = 0) readonly buffer P { float probs[]; };  // [heads, n, capacity]
@@ -24,7 +25,7 @@ void main() {
     uint h = (idx / p.head_dim) % p.heads;
     uint i = idx / (p.head_dim * p.heads);
     uint pb = (h * p.n + i) * p.capacity;
-    uint vb = (h / p.group) * p.capacity * p.head_dim + d;
+    uint vb = p.base + (h / p.group) * p.capacity * p.head_dim + d;
     float acc = 0.0;
     for (uint t = 0u; t <= p.pos0 + i; ++t) acc += probs[pb + t] * LOAD_KV(v, vb + t * p.head_dim);
     o[idx] = acc;

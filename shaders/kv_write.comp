@@ -11,6 +11,7 @@ layout(push_constant) uniform Params {
     uint head_dim;
     uint capacity;
     uint pos0;
+    uint base;  // element of the bound range where this K or V block starts (alignment slack)
 } p;
 
 layout(binding = 0) readonly buffer Src { float src[]; };
@@ -27,7 +28,7 @@ void main() {
     uint e = idx;
 #endif
     uint i = e / kv_dim, h = (e % kv_dim) / p.head_dim, d = e % p.head_dim;
-    uint dst = (h * p.capacity + p.pos0 + i) * p.head_dim + d;
+    uint dst = p.base + (h * p.capacity + p.pos0 + i) * p.head_dim + d;
 #ifdef KV_F16
     cache[dst >> 1] = packHalf2x16(vec2(src[e], src[e + 1u]));
 #else

@@ -26,17 +26,18 @@ struct RopeParams {  // rope.comp
     std::uint32_t n, heads, head_dim, half_rot, style, pos0;
 };
 struct KvWriteParams {  // kv_write.comp
-    std::uint32_t n, kv_heads, head_dim, capacity, pos0;
+    std::uint32_t n, kv_heads, head_dim, capacity, pos0, base;
 };
 struct AttnScoresParams {  // attn_scores.comp
     std::uint32_t n, heads, head_dim, capacity, pos0, group;
     float scale;
+    std::uint32_t base;
 };
 struct SoftmaxParams {  // softmax.comp
     std::uint32_t rows, n, capacity, pos0;
 };
 struct AttnValuesParams {  // attn_values.comp
-    std::uint32_t n, heads, head_dim, capacity, pos0, group;
+    std::uint32_t n, heads, head_dim, capacity, pos0, group, base;
 };
 struct CountParams {  // gelu.comp, swiglu.comp, add.comp
     std::uint32_t count;

@@ -30,6 +30,18 @@ inline Binding write(const Buffer& b, VkDeviceSize offset = 0, VkDeviceSize rang
     return {&b, offset, range, true};
 }
 
+// A sub-range that may start anywhere: bound from the aligned offset below it, with `base`
+// elements of slack the shader adds to its indices.
+struct SlackBinding {
+    VkDeviceSize offset = 0;
+    VkDeviceSize range = 0;
+    std::uint32_t base = 0;  // in elements of elem_bytes
+};
+inline SlackBinding slack_binding(VkDeviceSize offset, VkDeviceSize range, VkDeviceSize align, VkDeviceSize elem_bytes) {
+    const VkDeviceSize aligned = offset - offset % align;
+    return {aligned, range + (offset - aligned), std::uint32_t((offset - aligned) / elem_bytes)};
+}
+
 struct OpLabel {
     int layer = -1;
     OpKind op = OpKind::Embedding;

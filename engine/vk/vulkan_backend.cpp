@@ -76,7 +76,7 @@ Status VulkanBackend::allocate(int max_chunk_rows) {
     const VkDeviceSize kv_elem = VkDeviceSize(bytes_per_element(layout_.dtype));
 
     const VkDeviceSize part_bytes = VkDeviceSize(layout_.part_stride()) * kv_elem;
-    if (part_bytes > max_range)
+    if (part_bytes + lim.storage_offset_align > max_range)
         return err("Vulkan: one layer's K block (", part_bytes, " bytes for ", cap,
                    " positions) exceeds maxStorageBufferRange (", max_range, "); use a smaller context");
 
