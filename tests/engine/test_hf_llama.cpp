@@ -154,6 +154,48 @@ private slots:
         QVERIFY2(diff > 0.0f && diff < 0.5f, qPrintable(QString::number(diff)));
         QCOMPARE(greedy_ids(hf), known_ids());
     }
+
+    // Qwen2 is Llama with Q/K/V biases; the Q and K biases are permuted like their rows.
+    void qwen2BiasesAreReadAndRotatedWithTheirRows() {
+        auto biased = std::make_shared<Model>(*original_);
+        biased->config.qkv_bias = true;
+        const auto fill = [](int n, float phase) {
+            Tensor t = Tensor::vector(n);
+            for (int i = 0; i < n; ++i) t.data[std::size_t(i)] = 0.3f * std::sin(1.7f * float(i) + phase);
+            return t;
+        };
+        for (std::size_t l = 0; l < biased->weights.layers.size(); ++l) {
+            LayerWeights& L = biased->weights.layers[l];
+            L.bq = fill(64, float(l));
+            L.bk = fill(32, float(l) + 0.5f);
+            L.bv = fill(32, float(l) + 1.0f);
+        }
+        const std::string dir = tmp_.filePath("qwen2").toStdString();
+        test::HfWriteOptions o;
+        o.model_type = "qwen2";
+        QVERIFY(test::write_hf_llama(*biased, dir, o).ok());
+        auto m = load_model(dir);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
+        QCOMPARE((*m)->config.qkv_bias, true);
+        const std::vector<float> expected = sequence_logits(biased);
+        const float diff = max_abs_diff(sequence_logits(*m), expected);
+        QVERIFY2(diff < 1e-4f, qPrintable(QString::number(diff)));
+        QVERIFY(max_abs_diff(expected, sequence_logits(original_)) > 0.01f);  // the biases matter
+    }
+
+    // Mistral's sliding window is not modelled, so the context stops at the window.
+    void mistralSlidingWindowLimitsTheContext() {
+        const std::string dir = tmp_.filePath("mistral").toStdString();
+        test::HfWriteOptions o;
+        o.model_type = "mistral";
+        o.sliding_window = 128;
+        QVERIFY(test::write_hf_llama(*original_, dir, o).ok());
+        auto m = load_model(dir);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
+        QCOMPARE((*m)->config.max_seq_len, 128);
+        QCOMPARE((*m)->config.qkv_bias, false);
+        QCOMPARE(greedy_ids(*m), known_ids());
+    }
 };
 
 QTEST_APPLESS_MAIN(TestHfLlama)

@@ -48,6 +48,8 @@ Tensor stack_rows(const std::vector<const Tensor*>& parts) {
     return out;
 }
 
+Tensor as_vector(const Tensor& column) { return Tensor{column.data, 1, int(column.data.size())}; }
+
 Status write_weights(const TensorList& list, const fs::path& dir, const HfWriteOptions& o) {
     std::vector<const TensorList::Entry*> kept;
     for (const auto& e : list.entries)
@@ -193,6 +195,13 @@ Status write_hf_llama(const Model& model, const std::string& dir_text, const HfW
         t.linear(b + "self_attn.q_proj.weight", permute_for_half_rotation(L.wq, c.n_heads));
         t.linear(b + "self_attn.k_proj.weight", permute_for_half_rotation(L.wk, c.n_kv_heads));
         t.linear(b + "self_attn.v_proj.weight", L.wv);
+        if (c.qkv_bias) {
+            // A bias is a one-column matrix for the row permutation.
+            const auto column = [](const Tensor& v) { return Tensor{v.data, v.cols, 1}; };
+            t.vec(b + "self_attn.q_proj.bias", as_vector(permute_for_half_rotation(column(L.bq), c.n_heads)));
+            t.vec(b + "self_attn.k_proj.bias", as_vector(permute_for_half_rotation(column(L.bk), c.n_kv_heads)));
+            t.vec(b + "self_attn.v_proj.bias", L.bv);
+        }
         t.linear(b + "self_attn.o_proj.weight", L.wo);
         t.vec(b + "post_attention_layernorm.weight", L.ffn_norm);
         t.linear(b + "mlp.gate_proj.weight", L.w_gate);
@@ -203,14 +212,15 @@ Status write_hf_llama(const Model& model, const std::string& dir_text, const HfW
     if (!c.tied_classifier) t.linear("lm_head.weight", w.classifier);
     KVS_TRY(write_weights(t, dir, o));
     const SentencePieceVocab& v = sp->vocab();
-    KVS_TRY(write_json(dir / "config.json",
-                       {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"hidden_size", c.dim},
-                        {"intermediate_size", c.hidden_dim}, {"num_hidden_layers", c.n_layers},
-                        {"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads},
-                        {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_seq_len},
-                        {"rms_norm_eps", c.norm_eps}, {"rope_theta", c.rope_theta}, {"rope_scaling", nullptr},
-                        {"hidden_act", "silu"}, {"tie_word_embeddings", c.tied_classifier},
-                        {"bos_token_id", v.bos_id}, {"eos_token_id", v.eos_id}, {"torch_dtype", torch_dtype(o.dtype)}}));
+    json config = {{"architectures", {"LlamaForCausalLM"}}, {"model_type", o.model_type}, {"hidden_size", c.dim},
+                   {"intermediate_size", c.hidden_dim}, {"num_hidden_layers", c.n_layers},
+                   {"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads},
+                   {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_seq_len},
+                   {"rms_norm_eps", c.norm_eps}, {"rope_theta", c.rope_theta}, {"rope_scaling", nullptr},
+                   {"hidden_act", "silu"}, {"tie_word_embeddings", c.tied_classifier},
+                   {"bos_token_id", v.bos_id}, {"eos_token_id", v.eos_id}, {"torch_dtype", torch_dtype(o.dtype)}};
+    if (o.sliding_window > 0) config["sliding_window"] = o.sliding_window;
+    KVS_TRY(write_json(dir / "config.json", config));
     return write_json(dir / "tokenizer.json", llama_tokenizer_json(v));
 }
 

@@ -13,6 +13,9 @@ struct HfWriteOptions {
     std::string dtype = "F32";  // every tensor: F32, F16 or BF16
     int shards = 1;             // > 1: model-0000N-of-0000M.safetensors + model.safetensors.index.json
     std::vector<std::string> omit_tensors;
+    // Llama-style only: "llama", "mistral" or "qwen2" (Q/K/V biases are written when the model has them).
+    std::string model_type = "llama";
+    int sliding_window = 0;  // mistral: written when > 0
     // GPT-2 only.
     bool transformer_prefix = true;  // GPT2LMHeadModel names ("transformer.h.0...") or GPT2Model ("h.0...")
     bool mask_buffers = false;       // attn.bias [1, 1, n_positions, n_positions] and attn.masked_bias []
@@ -22,7 +25,8 @@ struct HfWriteOptions {
 };
 
 // A Llama model loaded from llama2.c (adjacent-pair RoPE) written as HF Llama: Q and K rows
-// permuted for rotate-half RoPE, tokenizer.json with merges derived from the piece scores.
+// (and their biases) permuted for rotate-half RoPE, tokenizer.json with merges derived from
+// the piece scores.
 Status write_hf_llama(const Model& model, const std::string& dir, const HfWriteOptions& options = {});
 
 // A GPT-2 model written as HF GPT-2 (Conv1D weights stored [in, out]).
