@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "cli_runner.h"
 #include "core/backend.h"
 #include "hf_model_writer.h"
 #include "model/model.h"
@@ -155,6 +156,19 @@ private slots:
         QCOMPARE(greedy_ids(hf), known_ids());
     }
 
+    void cliGeneratesTheKnownTextFromTheFolder() {
+        const QString dir = tmp_.filePath("cli");
+        QVERIFY(test::write_hf_llama(*original_, dir.toStdString()).ok());
+        auto r = test::run_cli({"generate", "--model", dir, "--prompt", test::kStoriesPrompt, "-n", "56",
+                                "--temperature", "0"});
+        QCOMPARE(r.exit_code, 0);
+        QCOMPARE(r.out, QString(test::kStoriesGreedyText) + "\n");
+        auto info = test::run_cli({"info", "--model", dir});
+        QCOMPARE(info.exit_code, 0);
+        QVERIFY2(info.out.contains("format                     hf") && info.out.contains("n_kv_heads                 4"),
+                 qPrintable(info.out));
+    }
+
     // Qwen2 is Llama with Q/K/V biases; the Q and K biases are permuted like their rows.
     void qwen2BiasesAreReadAndRotatedWithTheirRows() {
         auto biased = std::make_shared<Model>(*original_);
@@ -198,5 +212,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestHfLlama)
+QTEST_GUILESS_MAIN(TestHfLlama)
 #include "test_hf_llama.moc"
