@@ -48,10 +48,12 @@ void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::Device
 
 void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
                                   const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label) {
-    // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w.
+    // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w. Up to
+    // kMatvecMaxRows inputs go through the GEMV (each weight read once), more through GEMM tiles.
     for (const vk::RowChunk& rc : w.chunks) {
-        if (rows == 1) {
-            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0};
+        if (rows <= int(vk::kMatvecMaxRows)) {
+            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0,
+                                          std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
             recorder_->dispatch(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
                                 {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params, rc.rows, label);
         } else {
