@@ -62,9 +62,9 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     b->pipelines_ = std::make_unique<vk::PipelineLibrary>(*b->ctx_);
     KVS_TRY(b->pipelines_->prepare(pipelines_for(cfg, options)));
     KVS_ASSIGN(b->uploader_, vk::Uploader::create(*b->ctx_));
-    KVS_ASSIGN(b->recorder_, vk::CommandRecorder::create(*b->ctx_));
     KVS_ASSIGN(b->weights_, vk::upload_weights(*b->ctx_, *b->uploader_, b->model_->weights, options.f16_weights));
     KVS_TRY(b->allocate(max_chunk_rows));
+    KVS_ASSIGN(b->recorder_, vk::CommandRecorder::create(*b->ctx_, b->max_dispatches_per_pass() + 2));
     return b;
 }
 
@@ -125,6 +125,18 @@ Status VulkanBackend::allocate(int max_chunk_rows) {
     KVS_ASSIGN(rope_table_, Buffer::create(*ctx_, table.size() * 4, MemoryUse::Device));
     KVS_TRY(uploader_->upload(rope_table_, 0, table.data(), table.size() * 4));
     return {};
+}
+
+std::uint32_t VulkanBackend::max_dispatches_per_pass() const {
+    // Per chunk: the embedding and classifier chunks, the final norm and argmax, and per layer
+    // at most 20 fixed dispatches plus one per row chunk of each of its 7 matrices.
+    auto chunks = [](const vk::DeviceTensor& t) { return std::int64_t(t.chunks.size()); };
+    std::int64_t per_chunk = chunks(weights_.token_embedding) + chunks(weights_.classifier_matrix()) + 4;
+    for (const vk::DeviceLayer& l : weights_.layers)
+        per_chunk += 20 + chunks(l.wq) + chunks(l.wk) + chunks(l.wv) + chunks(l.wo) + chunks(l.w_gate) +
+                     chunks(l.w_up) + chunks(l.w_down);
+    const std::int64_t pass_chunks = (layout_.capacity + chunk_ - 1) / chunk_;
+    return std::uint32_t(std::min<std::int64_t>(per_chunk * pass_chunks, 1 << 16));
 }
 
 Status VulkanBackend::ensure_readback(vk::Buffer& buffer, VkDeviceSize bytes) {

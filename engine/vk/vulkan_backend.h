@@ -60,6 +60,8 @@ private:
     VulkanBackend() = default;
     Status allocate(int max_chunk_rows);
     Status ensure_readback(vk::Buffer& buffer, VkDeviceSize bytes);
+    // Timestamp slots one pass can use: a dispatch count bound for a full-context prefill.
+    std::uint32_t max_dispatches_per_pass() const;
     Status run_pass(std::span<const int> tokens, int start_pos, bool all_logits, const AttentionCapture& capture,
                     bool argmax, ForwardOutput* out);
 

@@ -80,7 +80,9 @@ private slots:
         const std::vector<int> ids(known_.begin(), known_.begin() + 40);
         ForwardOutput ref;
         QVERIFY(test::make_cpu(model_)->forward(ids, 0, true, {}, ref).ok());
-        for (int chunk : {0, 7}) {  // 0 = default (one chunk), 7 = six chunks in one submission
+        // 0 = the default (one chunk, GEMM tiles); 7 = six chunks in one submission (GEMV for
+        // up to 8 rows); 20 = two chunks through the GEMM.
+        for (int chunk : {0, 7, 20}) {
             auto vk = test::make_vulkan(model_, {}, chunk);
             ForwardOutput out;
             QVERIFY(vk->forward(ids, 0, true, {}, out).ok());
@@ -184,6 +186,9 @@ private slots:
             has_classifier |= t.layer == -1 && t.op == OpKind::Classifier;
         }
         QVERIFY(has_layer4_swiglu);
+        // Every op kind of the pass is timed: 5 layers x the 14 kinds of a Llama block (all but
+        // the embedding, final norm and classifier), plus those 3.
+        QCOMPARE(int(out.op_times.size()), 5 * 14 + 3);
         QVERIFY(has_classifier);
         QVERIFY(sum <= out.device_ms * 1.01 + 1e-3);
         // Without measure_ops only the pass is timed.
