@@ -1,9 +1,13 @@
 #version 450
 // Prefill GEMM: out[m, out_col0 + r] = sum_k a[m, k] * w[r, k] for the bound row chunk of w.
-// 16x16 output tiles; each step stages a 16x16 tile of a and of w in shared memory.
+// A workgroup of 16x16 threads computes a 64x64 output block; each thread holds a 4x4 micro-tile
+// in registers (rows ty + 16i, columns tx + 16j), and each step stages 16-deep slices of a and w
+// in shared memory, so every barrier pair is followed by 256 multiply-adds per thread.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-#define TILE 16u
+#define BLOCK 64u
+#define DEPTH 16u
 layout(local_size_x = 16, local_size_y = 16) in;
 
 layout(push_constant) uniform Params {
@@ -14,26 +18,46 @@ layout(push_constant) uniform Params {
     uint out_col0;    // output column of chunk row 0
 } p;
 
-layout(binding = 0) readonly buffer A { float a[]; };       // [m, k]
-layout(binding = 1) readonly buffer W { WEIGHT_T w[]; };    // [rows, k]
-layout(binding = 2) writeonly buffer Out { float c[]; };    // [m, out_stride]
+layout(binding = 0) readonly buffer A { float a[]; };      // [m, k]
+layout(binding = 1) readonly buffer W { WEIGHT_T w[]; };   // [rows, k]
+layout(binding = 2) writeonly buffer Out { float c[]; };   // [m, out_stride]
 
-shared float tile_a[TILE][TILE + 1];  // [m][k], padded against bank conflicts
-shared float tile_w[TILE][TILE + 1];  // [r][k]
+shared float slice_a[DEPTH][BLOCK];  // [k][m]
+shared float slice_w[DEPTH][BLOCK];  // [k][r]
 
 void main() {
-    uint lx = gl_LocalInvocationID.x, ly = gl_LocalInvocationID.y;
-    uint r0 = gl_WorkGroupID.x * TILE, m0 = gl_WorkGroupID.y * TILE;
-    uint r = r0 + lx, m = m0 + ly;
-    float acc = 0.0;
-    for (uint k0 = 0u; k0 < p.k; k0 += TILE) {
-        // Thread (lx, ly) loads a[m0 + ly, k0 + lx] and w[r0 + ly, k0 + lx].
-        uint kk = k0 + lx;
-        tile_a[ly][lx] = (m0 + ly < p.m && kk < p.k) ? a[(m0 + ly) * p.k + kk] : 0.0;
-        tile_w[ly][lx] = (r0 + ly < p.rows && kk < p.k) ? LOAD_WEIGHT(w, (r0 + ly) * p.k + kk) : 0.0;
+    uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+    uint tid = ty * 16u + tx;
+    uint r0 = gl_WorkGroupID.x * BLOCK, m0 = gl_WorkGroupID.y * BLOCK;
+    float acc[4][4];
+    [[unroll]] for (uint i = 0u; i < 4u; ++i)
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
+
+    for (uint k0 = 0u; k0 < p.k; k0 += DEPTH) {
+        // 64x16 elements of each operand, 4 per thread; consecutive threads read consecutive k.
+        [[unroll]] for (uint q = 0u; q < 4u; ++q) {
+            uint e = tid + 256u * q;
+            uint row = e / DEPTH, kk = e % DEPTH;
+            uint gk = k0 + kk;
+            slice_a[kk][row] = (m0 + row < p.m && gk < p.k) ? a[(m0 + row) * p.k + gk] : 0.0;
+            slice_w[kk][row] = (r0 + row < p.rows && gk < p.k) ? LOAD_WEIGHT(w, (r0 + row) * p.k + gk) : 0.0;
+        }
         barrier();
-        for (uint t = 0u; t < TILE; ++t) acc += tile_a[ly][t] * tile_w[lx][t];
+        [[unroll]] for (uint kk = 0u; kk < DEPTH; ++kk) {
+            float av[4], wv[4];
+            [[unroll]] for (uint i = 0u; i < 4u; ++i) av[i] = slice_a[kk][ty + 16u * i];
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) wv[j] = slice_w[kk][tx + 16u * j];
+            [[unroll]] for (uint i = 0u; i < 4u; ++i)
+                [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] += av[i] * wv[j];
+        }
         barrier();
     }
-    if (m < p.m && r < p.rows) c[m * p.out_stride + p.out_col0 + r] = acc;
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        uint m = m0 + ty + 16u * i;
+        if (m >= p.m) continue;
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+            uint r = r0 + tx + 16u * j;
+            if (r < p.rows) c[m * p.out_stride + p.out_col0 + r] = acc[i][j];
+        }
+    }
 }

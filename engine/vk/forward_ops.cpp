@@ -55,14 +55,15 @@ void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& 
             const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0,
                                           std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
             recorder_->dispatch(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
-                                {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params, rc.rows, label);
+                                {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
+                                groups_for(rc.rows, vk::kMatvecRowsPerGroup), label);
         } else {
             const vk::MatmulParams params{std::uint32_t(rows), rc.rows, std::uint32_t(w.cols), std::uint32_t(w.rows),
                                           rc.row0};
             recorder_->dispatch_2d(pipeline(w.f16 ? "matmul_f16" : "matmul_f32"),
                                    {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
-                                   (rc.rows + vk::kMatmulTile - 1) / vk::kMatmulTile,
-                                   (std::uint32_t(rows) + vk::kMatmulTile - 1) / vk::kMatmulTile, label);
+                                   (rc.rows + vk::kMatmulBlock - 1) / vk::kMatmulBlock,
+                                   (std::uint32_t(rows) + vk::kMatmulBlock - 1) / vk::kMatmulBlock, label);
         }
     }
     if (!bias.empty()) {

@@ -1,4 +1,4 @@
-// matmul.comp (prefill GEMM, 16x16 tiles) and matvec.comp (decode GEMV, subgroupAdd) against
+// matmul.comp (prefill GEMM, 64x64 blocks) and matvec.comp (decode GEMV, subgroupAdd) against
 // Eigen, in F32 and with F16 weights, at shapes that are not multiples of the tile or
 // workgroup size, including row chunks bound at an offset (out_col0 > 0).
 #include <QtTest>
@@ -39,11 +39,12 @@ class TestVkMatmul : public QObject {
             vk::MatvecParams p{chunk_rows, std::uint32_t(k), 0, std::uint32_t(row0),
                                std::uint32_t(m), std::uint32_t(k), std::uint32_t(rows)};
             h_.run(f16 ? "matvec_f16" : "matvec_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
-                   chunk_rows);
+                   (chunk_rows + vk::kMatvecRowsPerGroup - 1) / vk::kMatvecRowsPerGroup);
         } else {
             vk::MatmulParams p{std::uint32_t(m), chunk_rows, std::uint32_t(k), std::uint32_t(rows), std::uint32_t(row0)};
             h_.run_2d(f16 ? "matmul_f16" : "matmul_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
-                      (chunk_rows + 15) / 16, std::uint32_t(m + 15) / 16);
+                      (chunk_rows + vk::kMatmulBlock - 1) / vk::kMatmulBlock,
+                      (std::uint32_t(m) + vk::kMatmulBlock - 1) / vk::kMatmulBlock);
         }
         const auto got = h_.read<float>(out, std::size_t(m) * rows);
         float worst = 0;
@@ -89,7 +90,8 @@ private slots:
         QTest::addColumn<int>("k");
         QTest::addColumn<bool>("f16");
         for (bool f16 : {false, true})
-            for (auto [m, rows, k] : {std::tuple{2, 1, 2}, {7, 7, 34}, {33, 33, 100}, {100, 257, 64}, {17, 100, 258}})
+            for (auto [m, rows, k] : {std::tuple{2, 1, 2}, {7, 7, 34}, {33, 33, 100}, {100, 257, 64}, {17, 100, 258},
+                                      {130, 65, 33}})
                 QTest::addRow("%dx%dx%d %s", m, rows, k, f16 ? "f16" : "f32") << m << rows << k << f16;
     }
     void matmul() {
