@@ -77,6 +77,14 @@ inline constexpr PipelineShape kPipelineShapes[] = {
     {"argmax", 2, sizeof(ArgmaxParams)},
 };
 
+// Vulkan guarantees 128 bytes of push constants on every device.
+inline constexpr bool push_constants_fit() {
+    for (const PipelineShape& s : kPipelineShapes)
+        if (s.push_bytes > 128 || s.bindings > 8) return false;  // the recorder pushes at most 8 descriptors
+    return true;
+}
+static_assert(push_constants_fit());
+
 // Workgroup sizes the shaders declare (local_size_x), for the host's group counts.
 inline constexpr std::uint32_t kLinearGroup = 64;    // elementwise shaders and matvec
 inline constexpr std::uint32_t kMatmulBlock = 64;    // matmul.comp: 64x64 output block per workgroup
