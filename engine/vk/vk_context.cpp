@@ -155,6 +155,15 @@ Result<std::unique_ptr<VulkanContext>> VulkanContext::create(const ContextOption
         extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
         ici.pNext = &dbg;  // also reports problems of instance creation itself
     }
+    // Synchronization validation checks the barriers between dispatches and copies as well.
+    const VkValidationFeatureEnableEXT sync_validation = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+    VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+    features.enabledValidationFeatureCount = 1;
+    features.pEnabledValidationFeatures = &sync_validation;
+    if (validation) {
+        features.pNext = ici.pNext;
+        ici.pNext = &features;
+    }
     ici.enabledLayerCount = std::uint32_t(layers.size());
     ici.ppEnabledLayerNames = layers.data();
     ici.enabledExtensionCount = std::uint32_t(extensions.size());
