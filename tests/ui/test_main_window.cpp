@@ -35,8 +35,9 @@ private slots:
         for (auto* d : window.docks()) docks << d->windowTitle();
         QVERIFY2(docks.contains("Model") && docks.contains("Generation") && docks.contains("Tokens"),
                  qPrintable(docks.join(",")));
-        QVERIFY(window.viewTabs()->count() >= 1);
-        QCOMPARE(window.viewTabs()->tabText(0), QString("Steps"));
+        QStringList titles;
+        for (int i = 0; i < window.viewTabs()->count(); ++i) titles << window.viewTabs()->tabText(i);
+        QCOMPARE(titles, (QStringList{"KV memory", "Attention", "Compute", "Cache inspector", "Memory calculator", "Steps"}));
         QCOMPARE(window.prefillAction()->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(window.stepAction()->shortcut(), QKeySequence(Qt::Key_F10));
         QCOMPARE(window.runAction()->shortcuts(), (QList<QKeySequence>{QKeySequence(Qt::Key_F8), QKeySequence(Qt::Key_Space)}));
@@ -79,10 +80,14 @@ private slots:
         // The run is configured on load: the prompt (BOS + 2 bytes) shows before any step.
         QTRY_COMPARE_WITH_TIMEOUT(stream->model()->rowCount(), 3, 30000);
 
+        QTRY_VERIFY_WITH_TIMEOUT(window.prefillAction()->isEnabled(), 30000);
         window.prefillAction()->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(stream->model()->rowCount(), 4, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.stepAction()->isEnabled(), 30000);
+        QVERIFY(!window.prefillAction()->isEnabled());  // prefilled: only Step and Run go on
         window.stepAction()->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(stream->model()->rowCount(), 5, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.runAction()->isEnabled(), 30000);
         window.runAction()->trigger();  // up to 12 new tokens in all
         QTRY_VERIFY_WITH_TIMEOUT(window.runData().finished().has_value(), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(stream->model()->rowCount(), 3 + 12, 30000);

@@ -241,17 +241,19 @@ void TestViews::computeViewMatchesCostModel() {
     ComputeView view(&data);
     feed(data, run);
     view.refreshNow();
-    QCOMPARE(view.prefillBars()->count(), 50);
-    QCOMPARE(view.decodeBars()->count(), 50);
-    QCOMPARE(view.decodeBars()->at(0), 0.0);
-    QCOMPARE(view.prefillBars()->at(1), 0.0);
+    // One bar (4 outline points) per step: the prefill in its series, the 49 decode steps in theirs.
+    QCOMPARE(view.prefillBars()->upperSeries()->count(), 4);
+    QCOMPARE(view.decodeBars()->upperSeries()->count(), 4 * 49);
     CostParams prefill;
     prefill.n_tokens = 5;
     const double prefill_flops = total(forward_costs(run.config, prefill)).flops;
     CostParams decode;
     decode.first_pos = 5;
     const double decode_flops = total(forward_costs(run.config, decode)).flops;
-    QCOMPARE(view.prefillBars()->at(0) / view.decodeBars()->at(1), prefill_flops / decode_flops);
+    QVERIFY(qAbs(view.stepBarFlops(0) - prefill_flops) < 1e-9 * prefill_flops);
+    QVERIFY(qAbs(view.stepBarFlops(1) - decode_flops) < 1e-9 * decode_flops);
+    QVERIFY(view.stepBarFlops(49) > view.stepBarFlops(1));  // attention reads one more key per step
+    QCOMPARE(view.stepBarFlops(50), 0.0);
 
     // Cumulative: with the cache the run's own sum; without it every step recomputes 0..pos.
     double cached = 0, uncached = 0;

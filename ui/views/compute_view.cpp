@@ -1,5 +1,6 @@
 #include "views/compute_view.h"
 
+#include <QAreaSeries>
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -10,7 +11,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
-#include <QStackedBarSeries>
 #include <QTableView>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -43,6 +43,20 @@ const char* kIntensityHelp =
     "token, so its intensity is high (compute-bound); a decode step reads every weight for a single "
     "token, about 1 FLOP per byte at f16/f32 (memory-bound).";
 
+// Steps up to this count are drawn as separate bars; beyond, bars touch (a step is a pixel or two).
+constexpr std::size_t kGapSteps = 120;
+
+// A tick interval of 1, 2 or 5 times a power of ten that gives at most about ten labels.
+double nice_step_interval(double last_step) {
+    double interval = 1.0;
+    while (last_step / interval > 10.0) {
+        if (last_step / (interval * 2) <= 10.0) return interval * 2;
+        if (last_step / (interval * 5) <= 10.0) return interval * 5;
+        interval *= 10;
+    }
+    return interval;
+}
+
 QChartView* make_view(QChart* chart) {
     chart->legend()->setAlignment(Qt::AlignBottom);
     auto* view = new QChartView(chart);
@@ -56,25 +70,32 @@ QChartView* make_view(QChart* chart) {
 ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(run) {
     redraw_ = new RedrawCoalescer([this] { rebuild(); }, this);
 
-    // FLOPs per step.
+    // FLOPs per step: bars drawn as the outline of two area series over a numeric step axis.
+    // (A bar series needs a category per step, and laying out hundreds of categories made each
+    // redraw of a long run take longer than the event loop may be held.)
     step_chart_ = new QChart;
     step_chart_->setTitle(tr("FLOPs per step"));
-    prefill_set_ = new QBarSet(tr("prefill"));
-    prefill_set_->setColor(QColor(214, 39, 40));
-    decode_set_ = new QBarSet(tr("decode"));
-    decode_set_->setColor(QColor(31, 119, 180));
-    step_series_ = new QStackedBarSeries;
-    step_series_->append(prefill_set_);
-    step_series_->append(decode_set_);
-    step_series_->setBarWidth(0.9);
-    step_chart_->addSeries(step_series_);
-    step_axis_x_ = new QBarCategoryAxis;
-    step_axis_x_->setTitleText(tr("step"));
+    auto make_bars = [this](const QString& name, QColor color) {
+        auto* area = new QAreaSeries(new QLineSeries);
+        area->upperSeries()->setParent(area);
+        area->setName(name);
+        area->setColor(color);
+        area->setBorderColor(color.darker(120));
+        step_chart_->addSeries(area);
+        return area;
+    };
+    prefill_area_ = make_bars(tr("prefill"), QColor(214, 39, 40));
+    decode_area_ = make_bars(tr("decode"), QColor(31, 119, 180));
+    step_axis_x_ = new QValueAxis;
+    step_axis_x_->setTitleText(tr("step (0 = prefill)"));
+    step_axis_x_->setLabelFormat("%d");
     step_axis_y_ = new QValueAxis;
     step_chart_->addAxis(step_axis_x_, Qt::AlignBottom);
     step_chart_->addAxis(step_axis_y_, Qt::AlignLeft);
-    step_series_->attachAxis(step_axis_x_);
-    step_series_->attachAxis(step_axis_y_);
+    for (QAreaSeries* a : {prefill_area_, decode_area_}) {
+        a->attachAxis(step_axis_x_);
+        a->attachAxis(step_axis_y_);
+    }
     step_view_ = make_view(step_chart_);
 
     // Cumulative FLOPs with and without the cache.
@@ -160,34 +181,52 @@ QWidget* ComputeView::framed(QWidget* content, const QString& help) {
 
 void ComputeView::refreshNow() { redraw_->flush(); }
 
+double ComputeView::stepBarFlops(int step) const {
+    // Read back from what is drawn: the top of the bar whose span holds `step`.
+    for (QAreaSeries* area : {prefill_area_, decode_area_}) {
+        const QList<QPointF> points = area->upperSeries()->points();
+        for (int i = 0; i + 1 < points.size(); ++i) {
+            const QPointF& a = points[i];
+            const QPointF& b = points[i + 1];
+            if (a.y() > 0 && a.y() == b.y() && a.x() < step && b.x() > step) return a.y() * step_unit_.scale;
+        }
+    }
+    return 0.0;
+}
+
 void ComputeView::rebuild() {
     const std::vector<StepCost> costs = step_costs(*run_);
 
-    // Per-step bars: a step's FLOPs go into the set of its phase, zero in the other.
+    // Per-step bars, one area series per phase. Each bar is an outline (left edge, top, right
+    // edge); past kGapSteps the bars touch, so a long run costs two points per step.
     double max_step = 0.0;
     for (const auto& c : costs) max_step = std::max(max_step, c.flops);
     const AxisUnit step_unit = flop_unit_for(max_step);
-    QList<qreal> prefill, decode;
-    QStringList categories;
+    const bool gaps = costs.size() <= kGapSteps;
+    const double half = gaps ? 0.4 : 0.5;
+    QList<QPointF> prefill, decode;
     for (const auto& c : costs) {
-        const bool is_prefill = c.phase == Phase::Prefill;
-        prefill.append(is_prefill ? c.flops / step_unit.scale : 0.0);
-        decode.append(is_prefill ? 0.0 : c.flops / step_unit.scale);
-        categories.append(QString::number(c.step));
+        QList<QPointF>& bars = c.phase == Phase::Prefill ? prefill : decode;
+        const double v = c.flops / step_unit.scale;
+        const double left = c.step - half, right = c.step + half;
+        if (gaps || bars.isEmpty() || bars.back().x() != left) bars.append({left, 0.0});
+        bars.append({left, v});
+        bars.append({right, v});
+        if (gaps) bars.append({right, 0.0});
     }
-    prefill_set_->remove(0, prefill_set_->count());
-    decode_set_->remove(0, decode_set_->count());
-    prefill_set_->append(prefill);
-    decode_set_->append(decode);
-    step_axis_x_->clear();
-    step_axis_x_->append(categories);
-    // Hundreds of step numbers overlap: show them only while they fit.
-    step_axis_x_->setLabelsVisible(categories.size() <= 40);
-    step_axis_x_->setTitleText(categories.size() <= 40 ? tr("step")
-                                                       : tr("step (0 to %1)").arg(categories.size() - 1));
+    for (QList<QPointF>* bars : {&prefill, &decode})
+        if (!gaps && !bars->isEmpty()) bars->append({bars->back().x(), 0.0});
+    prefill_area_->upperSeries()->replace(prefill);
+    decode_area_->upperSeries()->replace(decode);
+    const double last_step = costs.empty() ? 1.0 : std::max(1.0, double(costs.back().step));
+    step_axis_x_->setRange(-0.5, last_step + 0.5);
+    step_axis_x_->setTickType(QValueAxis::TicksDynamic);
+    step_axis_x_->setTickAnchor(0.0);
+    step_axis_x_->setTickInterval(nice_step_interval(last_step));
     step_axis_y_->setRange(0, std::max(max_step / step_unit.scale * 1.05, 1e-9));
     step_axis_y_->applyNiceNumbers();
     step_axis_y_->setTitleText(step_unit.name);
+    step_unit_ = step_unit;
 
     // Cumulative FLOPs against the sequence length each step reaches.
     QList<QPointF> cached, uncached;
