@@ -15,6 +15,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "run_data.h"
 #include "views/axis_units.h"
@@ -89,6 +90,8 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     step_axis_x_ = new QValueAxis;
     step_axis_x_->setTitleText(tr("step (0 = prefill)"));
     step_axis_x_->setLabelFormat("%d");
+    step_axis_x_->setTickType(QValueAxis::TicksDynamic);
+    step_axis_x_->setTickAnchor(0.0);
     step_axis_y_ = new QValueAxis;
     step_chart_->addAxis(step_axis_x_, Qt::AlignBottom);
     step_chart_->addAxis(step_axis_y_, Qt::AlignLeft);
@@ -130,6 +133,7 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     intensity_series_->setLabelsVisible(true);
     intensity_series_->setLabelsFormat("@value");
     intensity_series_->setLabelsPosition(QAbstractBarSeries::LabelsInsideEnd);
+    intensity_series_->setLabelsPrecision(3);
     intensity_chart_->addSeries(intensity_series_);
     intensity_x_ = new QBarCategoryAxis;
     intensity_x_->append({tr("prefill"), tr("decode (mean)")});
@@ -164,8 +168,14 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     grid->addWidget(framed(intensity_view_, tr(kIntensityHelp)), 1, 1);
 
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::runStarted, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::cleared, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::runStarted, this, [this] {
+        costs_.clear();
+        redraw_->request();
+    });
+    connect(run_, &RunData::cleared, this, [this] {
+        costs_.clear();
+        redraw_->request();
+    });
     connect(run_, &RunData::selectionChanged, this, &ComputeView::rebuildBreakdown);
     rebuild();
 }
@@ -195,7 +205,8 @@ double ComputeView::stepBarFlops(int step) const {
 }
 
 void ComputeView::rebuild() {
-    const std::vector<StepCost> costs = step_costs(*run_);
+    append_step_costs(*run_, costs_);
+    const std::vector<StepCost>& costs = costs_;
 
     // Per-step bars, one area series per phase. Each bar is an outline (left edge, top, right
     // edge); past kGapSteps the bars touch, so a long run costs two points per step.
@@ -219,13 +230,14 @@ void ComputeView::rebuild() {
     prefill_area_->upperSeries()->replace(prefill);
     decode_area_->upperSeries()->replace(decode);
     const double last_step = costs.empty() ? 1.0 : std::max(1.0, double(costs.back().step));
-    step_axis_x_->setRange(-0.5, last_step + 0.5);
-    step_axis_x_->setTickType(QValueAxis::TicksDynamic);
-    step_axis_x_->setTickAnchor(0.0);
-    step_axis_x_->setTickInterval(nice_step_interval(last_step));
-    step_axis_y_->setRange(0, std::max(max_step / step_unit.scale * 1.05, 1e-9));
-    step_axis_y_->applyNiceNumbers();
-    step_axis_y_->setTitleText(step_unit.name);
+    // The step axis ends at a round step count so that it changes (and the chart is laid out
+    // again) only now and then, not on every step.
+    const double interval = nice_step_interval(last_step);
+    const double axis_end = std::ceil(last_step / interval) * interval + 0.5;
+    if (step_axis_x_->max() != axis_end) step_axis_x_->setRange(-0.5, axis_end);
+    if (step_axis_x_->tickInterval() != interval) step_axis_x_->setTickInterval(interval);
+    set_nice_range(step_axis_y_, std::max(max_step / step_unit.scale * 1.05, 1e-9));
+    set_title_if_changed(step_axis_y_, step_unit.name);
     step_unit_ = step_unit;
 
     // Cumulative FLOPs against the sequence length each step reaches.
@@ -243,14 +255,13 @@ void ComputeView::rebuild() {
         for (QPointF& pt : *list) pt.setY(pt.y() / cum_unit.scale);
     cached_line_->replace(cached);
     uncached_line_->replace(uncached);
-    cumulative_x_->setRange(0, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
-    cumulative_y_->setRange(0, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
-    cumulative_x_->applyNiceNumbers();
-    cumulative_y_->applyNiceNumbers();
-    cumulative_y_->setTitleText(cum_unit.name);
-    if (!costs.empty() && sum_cached > 0)
-        cumulative_chart_->setTitle(tr("Cumulative FLOPs: without the cache %1x more")
-                                        .arg(sum_uncached / sum_cached, 0, 'f', 1));
+    set_nice_range(cumulative_x_, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
+    set_nice_range(cumulative_y_, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
+    set_title_if_changed(cumulative_y_, cum_unit.name);
+    set_title_if_changed(cumulative_chart_, !costs.empty() && sum_cached > 0
+                                                ? tr("Cumulative FLOPs: without the cache %1x more")
+                                                      .arg(sum_uncached / sum_cached, 0, 'f', 1)
+                                                : tr("Cumulative FLOPs: with vs without KV cache"));
 
     // Intensity: prefill against the decode steps taken together.
     double pf = 0, pb = 0, df = 0, db = 0;
@@ -260,11 +271,14 @@ void ComputeView::rebuild() {
     }
     const double prefill_intensity = pb > 0 ? pf / pb : 0.0;
     const double decode_intensity = db > 0 ? df / db : 0.0;
-    intensity_set_->remove(0, intensity_set_->count());
-    intensity_set_->append({prefill_intensity, decode_intensity});
-    intensity_y_->setRange(0, std::max({prefill_intensity, decode_intensity, 1.0}) * 1.15);
-    intensity_y_->applyNiceNumbers();
-    intensity_series_->setLabelsPrecision(3);
+    if (intensity_set_->count() != 2) {
+        intensity_set_->remove(0, intensity_set_->count());
+        intensity_set_->append({prefill_intensity, decode_intensity});
+    } else {
+        if (intensity_set_->at(0) != prefill_intensity) intensity_set_->replace(0, prefill_intensity);
+        if (intensity_set_->at(1) != decode_intensity) intensity_set_->replace(1, decode_intensity);
+    }
+    set_nice_range(intensity_y_, std::max({prefill_intensity, decode_intensity, 1.0}) * 1.15);
 
     rebuildBreakdown();
 }

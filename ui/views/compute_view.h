@@ -4,7 +4,10 @@
 // measured times when present, and the arithmetic intensity of prefill against decode.
 #include <QWidget>
 
+#include <vector>
+
 #include "views/axis_units.h"
+#include "views/step_costs.h"
 
 class QAreaSeries;
 class QBarCategoryAxis;
@@ -57,6 +60,7 @@ private:
     QAreaSeries* decode_area_;
     QValueAxis* step_axis_x_;
     AxisUnit step_unit_;
+    std::vector<StepCost> costs_;  // of the steps so far, extended as steps arrive
     QValueAxis* step_axis_y_;
     QChart* cumulative_chart_;
     QChartView* cumulative_view_;
