@@ -234,8 +234,12 @@ void ComputeView::rebuild() {
     // again) only now and then, not on every step.
     const double interval = nice_step_interval(last_step);
     const double axis_end = std::ceil(last_step / interval) * interval + 0.5;
+    // Whichever goes first, range or interval, must not make a moment with hundreds of ticks
+    // (each a label to lay out): a coarser interval goes before a longer range, a finer one after.
+    const bool coarser = interval > step_axis_x_->tickInterval();
+    if (coarser) step_axis_x_->setTickInterval(interval);
     if (step_axis_x_->max() != axis_end) step_axis_x_->setRange(-0.5, axis_end);
-    if (step_axis_x_->tickInterval() != interval) step_axis_x_->setTickInterval(interval);
+    if (!coarser && step_axis_x_->tickInterval() != interval) step_axis_x_->setTickInterval(interval);
     set_nice_range(step_axis_y_, std::max(max_step / step_unit.scale * 1.05, 1e-9));
     set_title_if_changed(step_axis_y_, step_unit.name);
     step_unit_ = step_unit;

@@ -37,6 +37,13 @@ private:
     std::vector<Event> pending_;
 };
 
+// The offscreen platform says it cannot pass size hints to a window manager for every view laid
+// out; there is no window manager to tell, so that line is noise here.
+void quiet_offscreen_messages(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (message.contains(QLatin1String("propagateSizeHints"))) return;
+    std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, message)));
+}
+
 Result<QList<ui::ExportFormat>> formats_from(const std::string& text) {
     QList<ui::ExportFormat> out;
     std::stringstream list(text);
@@ -94,6 +101,7 @@ int run_export(const std::vector<std::string>& args) {
 
     // Rendering to files needs no screen: offscreen unless the caller chose a platform.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    qInstallMessageHandler(quiet_offscreen_messages);
     static int qt_argc = 1;
     static char qt_name[] = "kvscope-cli";
     static char* qt_argv[] = {qt_name, nullptr};
