@@ -202,18 +202,17 @@ void KvMemoryView::rebuild() {
     formula_->replace(formula);
     const double x_max = std::max(1, last_pos);
     capacity_->replace(QList<QPointF>{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}});
-    capacity_->setName(tr("allocated capacity (%1 positions)").arg(layout.capacity));
+    if (const QString name = tr("allocated capacity (%1 positions)").arg(layout.capacity); capacity_->name() != name)
+        capacity_->setName(name);
 
     rebuildLayerAreas(samples);
 
-    axis_x_->setRange(0, x_max);
-    axis_y_->setRange(0, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
-    axis_x_->applyNiceNumbers();
-    axis_y_->applyNiceNumbers();
-    axis_y_->setTitleText(tr("KV cache (%1)").arg(unit_.name));
+    set_nice_range(axis_x_, x_max);
+    set_nice_range(axis_y_, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
+    set_title_if_changed(axis_y_, tr("KV cache (%1)").arg(unit_.name));
     if (has_run) {
         const auto& c = run_->run().config;
-        chart_->setTitle(tr("KV cache memory: %1, %2 layers x %3 KV heads x %4 dims x %5 B = %6 per token")
+        set_title_if_changed(chart_, tr("KV cache memory: %1, %2 layers x %3 KV heads x %4 dims x %5 B = %6 per token")
                              .arg(QString::fromStdString(c.name))
                              .arg(layout.n_layers)
                              .arg(layout.n_kv_heads)
@@ -221,7 +220,7 @@ void KvMemoryView::rebuild() {
                              .arg(bytes_per_element(layout.dtype))
                              .arg(human_bytes(layout.bytes_per_token())));
     } else {
-        chart_->setTitle(tr("KV cache memory (no run yet)"));
+        set_title_if_changed(chart_, tr("KV cache memory (no run yet)"));
     }
 }
 
