@@ -48,10 +48,12 @@ void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::Device
 
 void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
                                   const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label) {
-    // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w.
+    // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w. Up to
+    // kMatvecMaxRows inputs go through the GEMV (each weight read once), more through GEMM tiles.
     for (const vk::RowChunk& rc : w.chunks) {
-        if (rows == 1) {
-            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0};
+        if (rows <= int(vk::kMatvecMaxRows)) {
+            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0,
+                                          std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
             recorder_->dispatch(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
                                 {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params, rc.rows, label);
         } else {
@@ -141,8 +143,9 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const VkDeviceSize part_bytes = VkDeviceSize(layout_.part_stride()) * elem;
     const VkDeviceSize align = ctx_->limits().storage_offset_align;
     // K and V blocks of a layer start wherever the layout puts them; bind from aligned offsets.
-    const vk::SlackBinding kb = vk::slack_binding(VkDeviceSize(layout_.offset(l, KvPart::Key, 0, 0, 0)) * elem, part_bytes, align, elem);
-    const vk::SlackBinding vb = vk::slack_binding(VkDeviceSize(layout_.offset(l, KvPart::Value, 0, 0, 0)) * elem, part_bytes, align, elem);
+    const vk::Buffer& kv = kv_layers_[std::size_t(l)];
+    const vk::SlackBinding kb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Key, 0), part_bytes, align, elem);
+    const vk::SlackBinding vb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Value, 0), part_bytes, align, elem);
     const std::uint32_t m = std::uint32_t(c.rows), heads = std::uint32_t(cfg.n_heads);
     const std::uint32_t hd = std::uint32_t(cfg.head_dim()), cap = std::uint32_t(layout_.capacity);
     const std::uint32_t pos0 = std::uint32_t(c.pos0), group = std::uint32_t(cfg.gqa_group());
@@ -153,14 +156,14 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     vw.base = vb.base;
     const std::uint64_t kv_items = std::uint64_t(m) * cfg.kv_dim() / (f16 ? 2 : 1);
     const vk::Pipeline& kv_write = pipeline(f16 ? "kv_write_f16" : "kv_write_f32");
-    recorder_->dispatch(kv_write, {read(k_), write(kv_, kb.offset, kb.range)}, &kw,
+    recorder_->dispatch(kv_write, {read(k_), write(kv, kb.offset, kb.range)}, &kw,
                         groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
-    recorder_->dispatch(kv_write, {read(v_), write(kv_, vb.offset, vb.range)}, &vw,
+    recorder_->dispatch(kv_write, {read(v_), write(kv, vb.offset, vb.range)}, &vw,
                         groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
 
     const vk::AttnScoresParams sp{m, heads, hd, cap, pos0, group, 1.0f / std::sqrt(float(hd)), kb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_scores_f16" : "attn_scores_f32"),
-                        {read(q_), read(kv_, kb.offset, kb.range), write(probs_)}, &sp,
+                        {read(q_), read(kv, kb.offset, kb.range), write(probs_)}, &sp,
                         groups_for(std::uint64_t(heads) * m * keys, vk::kLinearGroup), {l, OpKind::AttentionScores});
     const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
     recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp, std::uint64_t(heads) * m, {l, OpKind::Softmax});
@@ -175,7 +178,7 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
 
     const vk::AttnValuesParams vp{m, heads, hd, cap, pos0, group, vb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_values_f16" : "attn_values_f32"),
-                        {read(probs_), read(kv_, vb.offset, vb.range), write(att_)}, &vp,
+                        {read(probs_), read(kv, vb.offset, vb.range), write(att_)}, &vp,
                         groups_for(std::uint64_t(m) * heads * hd, vk::kLinearGroup), {l, OpKind::AttentionValues});
     record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
 }

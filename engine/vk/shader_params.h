@@ -17,7 +17,7 @@ struct MatmulParams {  // matmul.comp
     std::uint32_t m, rows, k, out_stride, out_col0;
 };
 struct MatvecParams {  // matvec.comp
-    std::uint32_t rows, k, in_offset, out_col0;
+    std::uint32_t rows, k, in_offset, out_col0, m, in_stride, out_stride;
 };
 struct BiasAddParams {  // bias_add.comp
     std::uint32_t n, cols;
@@ -80,6 +80,7 @@ inline constexpr PipelineShape kPipelineShapes[] = {
 // Workgroup sizes the shaders declare (local_size_x), for the host's group counts.
 inline constexpr std::uint32_t kLinearGroup = 64;    // elementwise shaders and matvec
 inline constexpr std::uint32_t kMatmulTile = 16;     // matmul.comp: 16x16 output tile
+inline constexpr std::uint32_t kMatvecMaxRows = 8;   // matvec.comp: MAX_M input rows
 inline constexpr std::uint32_t kArgmaxGroup = 256;
 
 }  // namespace kvs::vk

@@ -146,6 +146,10 @@ Status Uploader::copy_and_wait(VkBuffer src, VkDeviceSize src_offset, VkBuffer d
 
 Status Uploader::upload(const Buffer& dst, VkDeviceSize dst_offset, const void* data, VkDeviceSize bytes) {
     const auto* src = static_cast<const unsigned char*>(data);
+    if (direct_ && dst.mapped()) {  // host-coherent: visible to the next submission
+        std::memcpy(static_cast<unsigned char*>(dst.mapped()) + dst_offset, src, bytes);
+        return {};
+    }
     for (VkDeviceSize done = 0; done < bytes;) {
         const VkDeviceSize piece = std::min(staging_.size(), bytes - done);
         std::memcpy(staging_.mapped(), src + done, piece);

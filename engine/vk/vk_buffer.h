@@ -46,7 +46,9 @@ private:
 };
 
 // Copies host data into device buffers through a fixed staging buffer (one submission per
-// staging-sized piece; used while a backend is created, never per token).
+// staging-sized piece; used while a backend is created, never per token). Where the device
+// memory is host-visible anyway (integrated GPUs, lavapipe) it writes it directly, unless
+// direct writes are turned off (the tests do, to exercise the staging path everywhere).
 class Uploader {
 public:
     static Result<std::unique_ptr<Uploader>> create(const VulkanContext& ctx, VkDeviceSize staging_bytes = 32u << 20);
@@ -54,6 +56,7 @@ public:
     Status upload(const Buffer& dst, VkDeviceSize dst_offset, const void* data, VkDeviceSize bytes);
     // Copies device data back (tests and read_kv) through the same staging buffer.
     Status download(const Buffer& src, VkDeviceSize src_offset, void* data, VkDeviceSize bytes);
+    void set_direct_writes(bool on) { direct_ = on; }
 
 private:
     explicit Uploader(const VulkanContext& ctx) : ctx_(ctx) {}
@@ -63,6 +66,7 @@ private:
     Buffer staging_;
     VkCommandBuffer cmd_ = VK_NULL_HANDLE;
     VkFence fence_ = VK_NULL_HANDLE;
+    bool direct_ = true;
 };
 
 }  // namespace kvs::vk

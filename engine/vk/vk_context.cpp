@@ -159,7 +159,8 @@ Result<std::unique_ptr<VulkanContext>> VulkanContext::create(const ContextOption
     ici.ppEnabledLayerNames = layers.data();
     ici.enabledExtensionCount = std::uint32_t(extensions.size());
     ici.ppEnabledExtensionNames = extensions.data();
-    KVS_VK(vkCreateInstance(&ici, nullptr, &ctx->instance_));
+    if (const VkResult r = vkCreateInstance(&ici, nullptr, &ctx->instance_); r != VK_SUCCESS)
+        return err("cannot create a Vulkan instance: ", to_string(r));
     if (validation) {
         auto create_messenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
             vkGetInstanceProcAddr(ctx->instance_, "vkCreateDebugUtilsMessengerEXT"));

@@ -91,7 +91,10 @@ Status VulkanBackend::allocate(int max_chunk_rows) {
     using vk::Buffer;
     using vk::MemoryUse;
     const VkDeviceSize c = VkDeviceSize(chunk_);
-    KVS_ASSIGN(kv_, Buffer::create(*ctx_, VkDeviceSize(layout_.total_elements()) * kv_elem, MemoryUse::Device));
+    for (int l = 0; l < cfg.n_layers; ++l) {
+        KVS_ASSIGN(Buffer layer_kv, Buffer::create(*ctx_, VkDeviceSize(layout_.layer_stride()) * kv_elem, MemoryUse::Device));
+        kv_layers_.push_back(std::move(layer_kv));
+    }
     KVS_ASSIGN(tokens_, Buffer::create(*ctx_, VkDeviceSize(cap) * 4, MemoryUse::Upload));
     KVS_ASSIGN(x_, Buffer::create(*ctx_, c * cfg.dim * 4, MemoryUse::Device));
     KVS_ASSIGN(xb_, Buffer::create(*ctx_, c * cfg.dim * 4, MemoryUse::Device));
@@ -131,6 +134,11 @@ Status VulkanBackend::ensure_readback(vk::Buffer& buffer, VkDeviceSize bytes) {
     return {};
 }
 
+VkDeviceSize VulkanBackend::kv_offset_in_layer(int layer, KvPart part, int head) const {
+    const std::int64_t elements = layout_.offset(layer, part, 0, head, 0) - layout_.offset(layer, KvPart::Key, 0, 0, 0);
+    return VkDeviceSize(elements) * VkDeviceSize(bytes_per_element(layout_.dtype));
+}
+
 void VulkanBackend::truncate_cache(int length) { length_ = std::clamp(length, 0, length_); }
 
 const vk::Pipeline& VulkanBackend::pipeline(const std::string& name) const {
@@ -146,17 +154,17 @@ Status VulkanBackend::read_kv(int layer, int kv_head, std::vector<float>& keys, 
         return err("read_kv: layer ", layer, " / kv head ", kv_head, " out of range (", cfg.n_layers, " layers, ",
                    cfg.n_kv_heads, " KV heads)");
     const std::size_t count = std::size_t(length_) * layout_.head_dim;
-    const VkDeviceSize elem = VkDeviceSize(bytes_per_element(layout_.dtype));
     for (KvPart part : {KvPart::Key, KvPart::Value}) {
         std::vector<float>& dst = part == KvPart::Key ? keys : values;
         dst.resize(count);
-        const VkDeviceSize offset = VkDeviceSize(layout_.offset(layer, part, 0, kv_head, 0)) * elem;
+        const VkDeviceSize offset = kv_offset_in_layer(layer, part, kv_head);
+        const vk::Buffer& kv = kv_layers_[std::size_t(layer)];
         if (count == 0) continue;
         if (layout_.dtype == KvDtype::F32) {
-            KVS_TRY(uploader_->download(kv_, offset, dst.data(), count * 4));
+            KVS_TRY(uploader_->download(kv, offset, dst.data(), count * 4));
         } else {
             std::vector<std::uint16_t> halves(count);
-            KVS_TRY(uploader_->download(kv_, offset, halves.data(), count * 2));
+            KVS_TRY(uploader_->download(kv, offset, halves.data(), count * 2));
             for (std::size_t i = 0; i < count; ++i) dst[i] = f16_to_f32(halves[i]);
         }
     }

@@ -94,7 +94,11 @@ private:
     std::unique_ptr<vk::CommandRecorder> recorder_;
     vk::DeviceWeights weights_;
 
-    vk::Buffer kv_;           // layout_.total_elements() in kv_dtype
+    // One buffer per layer ([K block, V block] in kv_dtype, engine/kv/kv_layout.h order): a
+    // whole-model cache can exceed maxMemoryAllocationSize (32 layers x 4096 positions of a
+    // 7B model in F32 are 4 GiB) while one layer stays well within it.
+    std::vector<vk::Buffer> kv_layers_;
+    VkDeviceSize kv_offset_in_layer(int layer, KvPart part, int head) const;
     vk::Buffer rope_table_;   // [capacity, rotary_dim / 2] (cos, sin)
     vk::Buffer tokens_;       // [capacity] uint32, written by the host
     vk::Buffer x_, xb_, q_, k_, v_, att_;  // [chunk, dim] / [chunk, kv_dim]

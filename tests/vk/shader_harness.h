@@ -28,6 +28,7 @@ public:
         auto u = vk::Uploader::create(*ctx);
         if (!u.ok()) return u.message();
         uploader = std::move(u).value();
+        uploader->set_direct_writes(false);
         auto r = vk::CommandRecorder::create(*ctx);
         if (!r.ok()) return r.message();
         recorder = std::move(r).value();

@@ -36,7 +36,8 @@ private slots:
             const std::vector<int> expected = {0, 1, 12, 5, 24, 9, 1, 0};
             QCOMPARE(r.ids, expected);
             qInfo("%s: max |logit vk - cpu| = %g", f16 ? "F16" : "F32", r.max_diff);
-            // F32: summation order only. F16: logits here are O(10); measured 3e-3 (docs/VULKAN.md).
+            // F32: summation order only. F16: measured 1.3e-3 on lavapipe (docs/VULKAN.md); the
+            // tolerance is the one of stories260K, whose deeper stack accumulates more rounding.
             const float tol = f16 ? 0.05f : 1e-4f;
             QVERIFY2(r.max_diff <= tol, qPrintable(QString("max diff %1 at step %2").arg(r.max_diff).arg(r.worst_step)));
         }

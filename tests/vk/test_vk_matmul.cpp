@@ -23,7 +23,7 @@ class TestVkMatmul : public QObject {
     }
 
     // Runs the weight rows [row0, rows) as a chunk bound at its byte offset, as the backend does.
-    void check(int m, int rows, int k, bool f16, int row0) {
+    void check(int m, int rows, int k, bool f16, int row0, bool force_tiles = false) {
         const auto a = test::random_values(std::size_t(m) * k, 1000u + m * 7u + k);
         auto w = test::random_values(std::size_t(rows) * k, 2000u + rows + k, 0.5f);
         if (f16) w = test::round_to_f16(w);
@@ -35,8 +35,9 @@ class TestVkMatmul : public QObject {
         const VkDeviceSize offset = VkDeviceSize(row0) * k * elem;
         QVERIFY2(offset % h_.ctx->limits().storage_offset_align == 0, "test shape gives an unaligned chunk");
         const std::uint32_t chunk_rows = std::uint32_t(rows - row0);
-        if (m == 1) {
-            vk::MatvecParams p{chunk_rows, std::uint32_t(k), 0, std::uint32_t(row0)};
+        if (m <= 8 && !force_tiles) {
+            vk::MatvecParams p{chunk_rows, std::uint32_t(k), 0, std::uint32_t(row0),
+                               std::uint32_t(m), std::uint32_t(k), std::uint32_t(rows)};
             h_.run(f16 ? "matvec_f16" : "matvec_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
                    chunk_rows);
         } else {
@@ -65,18 +66,21 @@ private slots:
     }
 
     void matvec_data() {
+        QTest::addColumn<int>("m");
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("k");
         QTest::addColumn<bool>("f16");
         for (bool f16 : {false, true})
-            for (auto [rows, k] : {std::pair{1, 2}, {7, 34}, {33, 100}, {100, 64}, {257, 258}, {512, 1000}})
-                QTest::addRow("%dx%d %s", rows, k, f16 ? "f16" : "f32") << rows << k << f16;
+            for (auto [m, rows, k] : {std::tuple{1, 1, 2}, {1, 7, 34}, {1, 33, 100}, {3, 100, 64}, {1, 257, 258},
+                                      {8, 512, 1000}, {5, 33, 7 * 2}})
+                QTest::addRow("%dx%dx%d %s", m, rows, k, f16 ? "f16" : "f32") << m << rows << k << f16;
     }
     void matvec() {
+        QFETCH(int, m);
         QFETCH(int, rows);
         QFETCH(int, k);
         QFETCH(bool, f16);
-        check(1, rows, k, f16, 0);
+        check(m, rows, k, f16, 0);
     }
 
     void matmul_data() {
@@ -93,7 +97,7 @@ private slots:
         QFETCH(int, rows);
         QFETCH(int, k);
         QFETCH(bool, f16);
-        check(m, rows, k, f16, 0);
+        check(m, rows, k, f16, 0, true);
     }
 
     // A chunk starting at row 64: offset 64 * 64 * 4 (F32) or * 2 (F16) bytes, aligned on any device.
@@ -102,6 +106,8 @@ private slots:
         check(1, 100, 64, true, 64);
         check(5, 100, 64, false, 64);
         check(5, 100, 64, true, 64);
+        check(20, 100, 64, false, 64, true);
+        check(20, 100, 64, true, 64, true);
     }
 };
 

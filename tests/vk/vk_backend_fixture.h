@@ -45,6 +45,7 @@ struct LockstepResult {
     std::vector<int> ids_b;
     float max_diff = 0;
     int worst_step = -1;
+    float logit_rms = 0;  // root mean square of b's last logits, the scale max_diff compares to
 };
 
 inline LockstepResult greedy_lockstep(Backend& a, Backend& b, std::vector<int> prompt, int new_tokens, int vocab) {
@@ -65,7 +66,12 @@ inline LockstepResult greedy_lockstep(Backend& a, Backend& b, std::vector<int> p
             r.max_diff = d;
             r.worst_step = step;
         }
-        if (step == new_tokens) break;
+        if (step == new_tokens) {
+            double ss = 0;
+            for (float v : ob.logits) ss += double(v) * v;
+            r.logit_rms = float(std::sqrt(ss / double(std::max<std::size_t>(1, ob.logits.size()))));
+            break;
+        }
         pos += int(feed.size());
         const int next = argmax(oa.logits, 0, std::size_t(vocab));
         r.ids.push_back(next);
