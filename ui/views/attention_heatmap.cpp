@@ -108,31 +108,24 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
 
-    // Token labels when a cell is at least one text line tall.
+    // Token labels on both axes: every position when a cell is a text line tall, otherwise
+    // every n-th one, with its position number in front.
     const double cell = double(r.width()) / size_;
     const QFontMetrics fm(font());
+    const int line = fm.height();
+    const int stride = std::max(1, int(std::ceil(line * 0.9 / std::max(cell, 1e-6))));
     p.setPen(palette().text().color());
-    if (cell >= fm.height() * 0.9) {
-        for (int i = 0; i < size_; ++i) {
-            const QString label = fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelWidth - 6);
-            const int y = r.top() + int(i * cell);
-            p.drawText(QRect(0, y, kLabelWidth - 4, int(cell)), Qt::AlignRight | Qt::AlignVCenter, label);
-            p.save();
-            p.translate(r.left() + int(i * cell), r.top() - 4);
-            p.rotate(-60);
-            p.drawText(QRect(0, -int(cell), kLabelHeight + 20, int(cell)), Qt::AlignLeft | Qt::AlignVCenter,
-                       fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelHeight + 10));
-            p.restore();
-        }
-    } else {
-        // Position numbers at a few ticks instead.
-        const int step = std::max(1, int(std::ceil(size_ / 8.0)));
-        for (int i = 0; i < size_; i += step) {
-            const int off = int(i * cell);
-            p.drawText(QRect(0, r.top() + off - 8, kLabelWidth - 4, 16), Qt::AlignRight | Qt::AlignVCenter,
-                       QString::number(i));
-            p.drawText(QRect(r.left() + off - 20, r.top() - 18, 40, 16), Qt::AlignCenter, QString::number(i));
-        }
+    for (int i = 0; i < size_; i += stride) {
+        const QString text = stride == 1 ? tokenLabel(i) : QStringLiteral("%1 %2").arg(i).arg(tokenLabel(i));
+        const int mid = int((i + 0.5) * cell);
+        p.drawText(QRect(0, r.top() + mid - line / 2, kLabelWidth - 4, line), Qt::AlignRight | Qt::AlignVCenter,
+                   fm.elidedText(text, Qt::ElideRight, kLabelWidth - 6));
+        p.save();
+        p.translate(r.left() + mid, r.top() - 4);
+        p.rotate(-60);
+        p.drawText(QRect(0, -line / 2, kLabelHeight + 20, line), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(text, Qt::ElideRight, kLabelHeight + 10));
+        p.restore();
     }
     p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
 

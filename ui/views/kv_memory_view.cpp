@@ -103,6 +103,9 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     stacked_box_ = new QCheckBox(tr("Stack per layer"));
     stacked_box_->setChecked(true);
     stacked_box_->setToolTip(tr("Fill the area under the total with one band per layer."));
+    capacity_box_ = new QCheckBox(tr("Scale to capacity"));
+    capacity_box_->setToolTip(tr("Extend the vertical axis to the bytes allocated up front for the whole context."));
+    connect(capacity_box_, &QCheckBox::toggled, this, [this] { redraw_->request(); });
     projection_box_ = new QCheckBox(tr("Compare with real models"));
     connect(stacked_box_, &QCheckBox::toggled, this, [this] { redraw_->request(); });
     connect(projection_box_, &QCheckBox::toggled, this, &KvMemoryView::setProjectionsVisible);
@@ -145,6 +148,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(stacked_box_);
+    bar->addWidget(capacity_box_);
     bar->addWidget(projection_box_);
     bar->addStretch();
     bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
@@ -164,6 +168,11 @@ void KvMemoryView::refreshNow() { redraw_->flush(); }
 
 void KvMemoryView::setStackedLayers(bool on) {
     stacked_box_->setChecked(on);
+    refreshNow();
+}
+
+void KvMemoryView::setScaledToCapacity(bool on) {
+    capacity_box_->setChecked(on);
     refreshNow();
 }
 
@@ -187,7 +196,9 @@ void KvMemoryView::rebuild() {
     const int last_pos = samples.empty() ? 0 : samples.back().position;
     const double allocated = run_->kvPoints().empty() ? double(layout.bytes_allocated())
                                                       : double(run_->kvPoints().back().total_bytes_allocated);
-    double max_bytes = allocated;
+    // The capacity is usually far above a short run's bytes: scaled to it, the run would be a
+    // sliver at the bottom. The axis fits the run unless asked to take in the capacity.
+    double max_bytes = samples.empty() || capacity_box_->isChecked() ? allocated : 0.0;
     for (const auto& s : samples) max_bytes = std::max(max_bytes, s.total_bytes);
     unit_ = byte_unit_for(max_bytes);
 
@@ -202,8 +213,11 @@ void KvMemoryView::rebuild() {
     formula_->replace(formula);
     const double x_max = std::max(1, last_pos);
     capacity_->replace(QList<QPointF>{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}});
-    if (const QString name = tr("allocated capacity (%1 positions)").arg(layout.capacity); capacity_->name() != name)
-        capacity_->setName(name);
+    const bool off_scale = allocated > max_bytes * 1.05;
+    const QString capacity_name =
+        off_scale ? tr("allocated %1 (above this scale)").arg(human_bytes(allocated))
+                  : tr("allocated %1 (%2 positions)").arg(human_bytes(allocated)).arg(layout.capacity);
+    if (capacity_->name() != capacity_name) capacity_->setName(capacity_name);
 
     rebuildLayerAreas(samples);
 

@@ -50,6 +50,9 @@ public:
     int layerAreaCount() const { return int(layer_areas_.size()); }
     AxisUnit byteUnit() const { return unit_; }
     void setStackedLayers(bool on);
+    // The vertical axis reaches the allocated capacity (off: it fits the run's bytes).
+    void setScaledToCapacity(bool on);
+    QValueAxis* bytesAxis() const { return axis_y_; }
     void setProjectionsVisible(bool on);
     // Preset names currently projected.
     QStringList projectedPresets() const;
@@ -70,6 +73,7 @@ private:
     QLineSeries* capacity_;
     std::vector<QAreaSeries*> layer_areas_;
     QCheckBox* stacked_box_;
+    QCheckBox* capacity_box_;
     QCheckBox* projection_box_;
     QComboBox* projection_dtype_;
     QListWidget* preset_list_;
