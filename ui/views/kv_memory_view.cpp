@@ -85,7 +85,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     total_->setName(tr("cache (measured)"));
     total_->setPen(QPen(QColor(31, 119, 180), 2.5));
     formula_ = new QLineSeries;
-    formula_->setName(tr("2·L·kv_heads·head_dim·pos·bytes"));
+    formula_->setName(tr("formula 2·L·H_kv·d·pos·B"));
     formula_->setPen(QPen(QColor(214, 39, 40), 1.5, Qt::DashLine));
     capacity_ = new QLineSeries;
     capacity_->setName(tr("allocated capacity"));
@@ -215,7 +215,7 @@ void KvMemoryView::rebuild() {
     capacity_->replace(QList<QPointF>{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}});
     const bool off_scale = allocated > max_bytes * 1.05;
     const QString capacity_name =
-        off_scale ? tr("allocated %1 (above this scale)").arg(human_bytes(allocated))
+        off_scale ? tr("allocated %1 (off scale)").arg(human_bytes(allocated))
                   : tr("allocated %1 (%2 positions)").arg(human_bytes(allocated)).arg(layout.capacity);
     if (capacity_->name() != capacity_name) capacity_->setName(capacity_name);
 
