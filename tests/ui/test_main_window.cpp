@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QImage>
 #include <QLabel>
+#include <QChartView>
 #include <QLineSeries>
 #include <QListView>
 #include <QSignalSpy>
@@ -129,6 +130,7 @@ private slots:
         QCOMPARE(stream->model()->rowCount(), 5 + 50);
         const int positions = window.runData().kvPoints().back().positions;
         QCOMPARE(positions, 5 + 49);  // the last sampled token is not in the cache yet
+        QVERIFY(!kv->projectionView()->isVisibleTo(kv));  // a real model: no projections unless asked
 
         // A hidden tab has not redrawn during the run; brought to the front it catches up.
         QTest::qWait(100);
@@ -177,6 +179,10 @@ private slots:
         window.loadSynthetic("stories260k", 2);
         QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 60000);
         QCOMPARE(ready.at(0).at(0).value<ModelInfo>().layers, 2);
+        // A synthetic model is set against the real models it imitates.
+        auto* kv = window.findChild<KvMemoryView*>();
+        QVERIFY(kv->projectionView()->isVisibleTo(kv));
+        QVERIFY(kv->projectedPresets().contains("llama-2-7b"));
         auto* stream = window.findChild<TokenStreamView*>();
         QVERIFY(stream);
         // The run is configured on load: the prompt (BOS + 2 bytes) shows before any step.
