@@ -25,6 +25,7 @@
 #include "test_paths.h"
 #include "token_stream_view.h"
 #include "views/attention_grid_view.h"
+#include "views/attention_heatmap.h"
 #include "views/attention_view.h"
 #include "views/cache_inspector_view.h"
 #include "views/compute_view.h"
@@ -164,9 +165,15 @@ private slots:
         QCOMPARE(calculator->bytesPerToken(), 2 * 5 * 4 * 8 * 2);  // f16
         QCOMPARE(calculator->totalBytes(), qint64(2 * 5 * 4 * 8 * 2) * 512);
 
-        // Selecting a step in the token stream reaches the compute view's breakdown.
+        // Selecting a step reaches the other views: the compute view's breakdown, the KV chart's
+        // marker at the step's cache length, the heatmap's frame around the step's query rows.
         window.runData().setSelectedStep(7);
         QCOMPARE(compute->breakdownStep(), 7);
+        QCOMPARE(kv->selectionSeries()->count(), 2);
+        QCOMPARE(kv->selectionSeries()->at(0).x(), 5.0 + 7);  // the prompt, then one position per decode step
+        QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(5 + 6, 1));
+        window.runData().setSelectedStep(0);
+        QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(0, 5));  // the prefill computed the prompt
     }
 
     void syntheticRunFromTheToolbar() {

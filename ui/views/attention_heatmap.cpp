@@ -57,6 +57,16 @@ QString AttentionHeatmap::tokenLabel(int position) const {
     return label.replace('\n', QStringLiteral("\\n"));
 }
 
+std::pair<int, int> AttentionHeatmap::selectedRows() const {
+    const int selected = run_->selectedStep();
+    for (const auto& step : run_->steps()) {
+        if (step.step != selected) continue;
+        const int first = std::min(step.first_pos, size_);
+        return {first, std::min(step.first_pos + step.n_positions, size_) - first};
+    }
+    return {0, 0};
+}
+
 QPoint AttentionHeatmap::cellAt(const QPoint& pos) const {
     const QRect r = matrixRect();
     if (size_ <= 0 || !r.contains(pos) || r.width() <= 0) return {-1, -1};
@@ -107,6 +117,14 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.drawImage(r, image_);
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
+
+    // The rows of the selected step: the queries it computed (the whole prompt for the prefill).
+    const double row = double(r.height()) / size_;
+    if (const auto [first, count] = selectedRows(); count > 0) {
+        p.setPen(QPen(QColor(255, 127, 14), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(r.left() - 3, r.top() + first * row - 1, r.width() + 6, count * row + 2));
+    }
 
     // Token labels on both axes: every position when a cell is a text line tall, otherwise
     // every n-th one, with its position number in front.

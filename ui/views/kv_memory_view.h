@@ -47,6 +47,8 @@ public:
     QLineSeries* totalSeries() const { return total_; }
     QLineSeries* formulaSeries() const { return formula_; }
     QLineSeries* capacitySeries() const { return capacity_; }
+    // The marker of the selected step: a vertical line at its cache length (empty without one).
+    QLineSeries* selectionSeries() const { return selection_; }
     int layerAreaCount() const { return int(layer_areas_.size()); }
     AxisUnit byteUnit() const { return unit_; }
     void setStackedLayers(bool on);
@@ -61,6 +63,7 @@ private:
     void rebuild();
     void rebuildLayerAreas(const std::vector<KvPositionSample>& samples);
     void rebuildProjections();
+    void updateSelectionMarker();
 
     RunData* run_;
     RedrawCoalescer* redraw_;
@@ -71,6 +74,7 @@ private:
     QLineSeries* total_;
     QLineSeries* formula_;
     QLineSeries* capacity_;
+    QLineSeries* selection_;
     std::vector<QAreaSeries*> layer_areas_;
     QCheckBox* stacked_box_;
     QCheckBox* capacity_box_;
