@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QChartView>
 #include <QLineSeries>
 #include <QListView>
@@ -61,6 +62,16 @@ private slots:
         QCOMPARE(window.viewTabs()->count(), tabs + 1);
         QCOMPARE(window.viewTabs()->widget(tabs), extra);
         QVERIFY(window.modelPanel()->syntheticCount() >= 10);
+
+        // The device field belongs to Vulkan: enabled and passed on only with that backend.
+        auto* device = window.generationPanel()->findChild<QLineEdit*>("deviceEdit");
+        QVERIFY(device && !device->isEnabled());
+        window.generationPanel()->setBackend("vulkan");
+        QVERIFY(device->isEnabled());
+        device->setText(" llvmpipe ");
+        QCOMPARE(window.generationPanel()->settings().device, QString("llvmpipe"));
+        window.generationPanel()->setBackend("cpu");
+        QVERIFY(window.generationPanel()->settings().device.isEmpty());
     }
 
     void errorsShowAsMessages() {
