@@ -17,7 +17,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     prompt_->setObjectName("promptEditor");
     prompt_->setPlaceholderText(tr("Prompt text; the model continues it."));
     prompt_->setTabChangesFocus(true);
-    prompt_->setMaximumHeight(80);
+    prompt_->setMaximumHeight(64);
 
     temperature_ = new QDoubleSpinBox(this);
     temperature_->setRange(0.0, 2.0);
