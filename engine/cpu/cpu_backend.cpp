@@ -1,5 +1,7 @@
 #include "cpu/cpu_backend.h"
 
+#include "cpu/product_threads.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -19,6 +21,7 @@ ConstRowVectorMap as_vector(const Tensor& t) { return ConstRowVectorMap(t.data.d
 
 // out = in * W^T (+ b): in [n, in_features], W [out_features, in_features] -> out [n, out_features]
 void linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& out) {
+    cpu::use_threads_for_product(in.rows(), w.rows, w.cols);
     out.noalias() = in * as_matrix(w).transpose();
     if (!b.empty()) out.rowwise() += as_vector(b);
 }
@@ -89,6 +92,7 @@ Status CpuBackend::forward(std::span<const int> tokens, int start_pos, bool all_
 
     timer_.mark(-1, OpKind::Classifier);
     const int rows = all_logits ? n : 1;
+    cpu::use_threads_for_product(rows, cfg_.vocab_size, cfg_.dim);
     RowMatrix logits = xb_.bottomRows(rows) * as_matrix(model_->weights.classifier_matrix()).transpose();  // [rows, vocab]
     out.logits.assign(logits.data(), logits.data() + logits.size());
     out.logit_rows = rows;
@@ -156,6 +160,7 @@ void CpuBackend::attend_head(int layer, int head, int start_pos, const Attention
 
     timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
+    cpu::use_threads_for_product(n, keys, hd);
     scores_.noalias() = (q_.middleCols(head * hd, hd) * k.transpose()) * scale;  // [n, keys]
 
     timer_.mark(layer, OpKind::Softmax);

@@ -29,12 +29,15 @@ public:
     int eos_id = -1;
     bool add_bos = false;
 
-    // encode() with BOS prepended when the model wants it.
+    // encode() with BOS prepended when the model wants it. A prompt that encodes to nothing
+    // starts from BOS even when BOS is not added to text (GPT-2 style models, as Hugging Face's
+    // generate() does without input ids), so every model can generate from an empty prompt.
     std::vector<int> encode_prompt(std::string_view text) const {
         std::vector<int> ids;
         if (add_bos && bos_id >= 0) ids.push_back(bos_id);
         auto body = encode(text);
         ids.insert(ids.end(), body.begin(), body.end());
+        if (ids.empty() && bos_id >= 0) ids.push_back(bos_id);
         return ids;
     }
     // The concatenated bytes of ids (the first id is decoded as if it followed BOS).

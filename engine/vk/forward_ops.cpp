@@ -1,0 +1,221 @@
+// The forward graph of VulkanBackend: which shaders run, on which buffers and sub-ranges, for
+// one chunk of positions. The order and the math follow CpuBackend op for op.
+#include <cmath>
+
+#include "vk/shader_params.h"
+#include "vk/vulkan_backend.h"
+
+namespace kvs {
+
+using vk::read;
+using vk::write;
+
+namespace {
+
+std::uint64_t groups_for(std::uint64_t items, std::uint32_t group_size) { return (items + group_size - 1) / group_size; }
+
+}  // namespace
+
+void VulkanBackend::record_embedding(const Chunk& c) {
+    const ModelConfig& cfg = model_->config;
+    const vk::DeviceTensor& table = weights_.token_embedding;
+    const bool positions = !weights_.position_embedding.empty();
+    const vk::Pipeline& p = pipeline(table.f16 ? "embed_f16" : "embed_f32");
+    for (const vk::RowChunk& rc : table.chunks) {
+        const vk::EmbedParams params{std::uint32_t(c.rows), std::uint32_t(cfg.dim), rc.row0, rc.rows,
+                                     positions ? 1u : 0u,   std::uint32_t(c.pos0), std::uint32_t(c.first)};
+        recorder_->dispatch(p,
+                            {read(tokens_), read(table.buffer, rc.offset, rc.range),
+                             read(positions ? weights_.position_embedding.buffer : dummy_), write(x_)},
+                            &params, groups_for(std::uint64_t(c.rows) * cfg.dim, vk::kLinearGroup),
+                            {-1, OpKind::Embedding});
+    }
+    record_dump(x_, "x", cfg.dim, c, -1, OpKind::Embedding);
+}
+
+void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::DeviceTensor& bias, const Chunk& c, OpKind op,
+                                int layer) {
+    const ModelConfig& cfg = model_->config;
+    const vk::NormParams params{std::uint32_t(c.rows), std::uint32_t(cfg.dim), cfg.norm_eps};
+    if (cfg.arch == Architecture::Gpt2)
+        recorder_->dispatch(pipeline("layer_norm"), {read(x_), read(weight.buffer), read(bias.buffer), write(xb_)},
+                            &params, std::uint64_t(c.rows), {layer, op});
+    else
+        recorder_->dispatch(pipeline("rms_norm"), {read(x_), read(weight.buffer), write(xb_)}, &params,
+                            std::uint64_t(c.rows), {layer, op});
+    record_dump(xb_, "xb", cfg.dim, c, layer, op);
+}
+
+void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
+                                  const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label) {
+    // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w.
+    for (const vk::RowChunk& rc : w.chunks) {
+        if (rows == 1) {
+            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0};
+            recorder_->dispatch(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
+                                {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params, rc.rows, label);
+        } else {
+            const vk::MatmulParams params{std::uint32_t(rows), rc.rows, std::uint32_t(w.cols), std::uint32_t(w.rows),
+                                          rc.row0};
+            recorder_->dispatch_2d(pipeline(w.f16 ? "matmul_f16" : "matmul_f32"),
+                                   {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
+                                   (rc.rows + vk::kMatmulTile - 1) / vk::kMatmulTile,
+                                   (std::uint32_t(rows) + vk::kMatmulTile - 1) / vk::kMatmulTile, label);
+        }
+    }
+    if (!bias.empty()) {
+        const vk::BiasAddParams params{std::uint32_t(rows), std::uint32_t(w.rows)};
+        recorder_->dispatch(pipeline("bias_add"), {read(bias.buffer), write(out)}, &params,
+                            groups_for(std::uint64_t(rows) * w.rows, vk::kLinearGroup), label);
+    }
+}
+
+void VulkanBackend::record_elementwise(const char* shader, const vk::Buffer& a, const vk::Buffer* b,
+                                       std::uint32_t count, vk::OpLabel label) {
+    const vk::CountParams params{count};
+    if (b)
+        recorder_->dispatch(pipeline(shader), {write(a), read(*b)}, &params, groups_for(count, vk::kLinearGroup), label);
+    else
+        recorder_->dispatch(pipeline(shader), {write(a)}, &params, groups_for(count, vk::kLinearGroup), label);
+}
+
+void VulkanBackend::record_layer(int l, const Chunk& c) {
+    const ModelConfig& cfg = model_->config;
+    const vk::DeviceLayer& w = weights_.layers[std::size_t(l)];
+    const int m = c.rows;
+
+    record_norm(w.attn_norm, w.attn_norm_bias, c, OpKind::AttnNorm, l);
+    record_linear(xb_, w.wq, w.bq, q_, m, 0, {l, OpKind::QkvProjection});
+    record_linear(xb_, w.wk, w.bk, k_, m, 0, {l, OpKind::QkvProjection});
+    record_linear(xb_, w.wv, w.bv, v_, m, 0, {l, OpKind::QkvProjection});
+    record_dump(q_, "q", cfg.dim, c, l, OpKind::QkvProjection);
+    record_dump(k_, "k", cfg.kv_dim(), c, l, OpKind::QkvProjection);
+    record_dump(v_, "v", cfg.kv_dim(), c, l, OpKind::QkvProjection);
+
+    if (cfg.arch == Architecture::Llama) {
+        const std::uint32_t half = std::uint32_t(cfg.rotary_dim() / 2);
+        const std::uint32_t style = cfg.rope_style == RopeStyle::AdjacentPairs ? 0u : 1u;
+        const vk::RopeParams qp{std::uint32_t(m), std::uint32_t(cfg.n_heads), std::uint32_t(cfg.head_dim()), half, style,
+                                std::uint32_t(c.pos0)};
+        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(q_)}, &qp,
+                            groups_for(std::uint64_t(m) * cfg.n_heads * half, vk::kLinearGroup), {l, OpKind::Rope});
+        vk::RopeParams kp = qp;
+        kp.heads = std::uint32_t(cfg.n_kv_heads);
+        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(k_)}, &kp,
+                            groups_for(std::uint64_t(m) * cfg.n_kv_heads * half, vk::kLinearGroup), {l, OpKind::Rope});
+        record_dump(q_, "q", cfg.dim, c, l, OpKind::Rope);
+        record_dump(k_, "k", cfg.kv_dim(), c, l, OpKind::Rope);
+    }
+
+    record_attention(l, c);
+
+    record_linear(att_, w.wo, w.bo, xb_, m, 0, {l, OpKind::OutputProjection});
+    record_dump(xb_, "xb", cfg.dim, c, l, OpKind::OutputProjection);
+    record_elementwise("add", x_, &xb_, std::uint32_t(m * cfg.dim), {l, OpKind::Residual});
+    record_dump(x_, "x", cfg.dim, c, l, OpKind::Residual);
+
+    record_norm(w.ffn_norm, w.ffn_norm_bias, c, OpKind::FfnNorm, l);
+    const std::uint32_t hidden_count = std::uint32_t(m * cfg.hidden_dim);
+    if (cfg.arch == Architecture::Llama) {
+        record_linear(xb_, w.w_gate, {}, hidden_, m, 0, {l, OpKind::FfnGate});
+        record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnGate);
+        record_linear(xb_, w.w_up, w.b_up, up_, m, 0, {l, OpKind::FfnUp});
+        record_dump(up_, "up", cfg.hidden_dim, c, l, OpKind::FfnUp);
+        record_elementwise("swiglu", hidden_, &up_, hidden_count, {l, OpKind::FfnActivation});
+    } else {
+        record_linear(xb_, w.w_up, w.b_up, hidden_, m, 0, {l, OpKind::FfnUp});
+        record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnUp);
+        record_elementwise("gelu", hidden_, nullptr, hidden_count, {l, OpKind::FfnActivation});
+    }
+    record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnActivation);
+    record_linear(hidden_, w.w_down, w.b_down, xb_, m, 0, {l, OpKind::FfnDown});
+    record_dump(xb_, "xb", cfg.dim, c, l, OpKind::FfnDown);
+    record_elementwise("add", x_, &xb_, std::uint32_t(m * cfg.dim), {l, OpKind::Residual});
+    record_dump(x_, "x", cfg.dim, c, l, OpKind::Residual);
+}
+
+void VulkanBackend::record_attention(int l, const Chunk& c) {
+    const ModelConfig& cfg = model_->config;
+    const bool f16 = layout_.dtype == KvDtype::F16;
+    const VkDeviceSize elem = VkDeviceSize(bytes_per_element(layout_.dtype));
+    const VkDeviceSize part_bytes = VkDeviceSize(layout_.part_stride()) * elem;
+    const VkDeviceSize align = ctx_->limits().storage_offset_align;
+    // K and V blocks of a layer start wherever the layout puts them; bind from aligned offsets.
+    const vk::SlackBinding kb = vk::slack_binding(VkDeviceSize(layout_.offset(l, KvPart::Key, 0, 0, 0)) * elem, part_bytes, align, elem);
+    const vk::SlackBinding vb = vk::slack_binding(VkDeviceSize(layout_.offset(l, KvPart::Value, 0, 0, 0)) * elem, part_bytes, align, elem);
+    const std::uint32_t m = std::uint32_t(c.rows), heads = std::uint32_t(cfg.n_heads);
+    const std::uint32_t hd = std::uint32_t(cfg.head_dim()), cap = std::uint32_t(layout_.capacity);
+    const std::uint32_t pos0 = std::uint32_t(c.pos0), group = std::uint32_t(cfg.gqa_group());
+    const std::uint32_t keys = pos0 + m;
+
+    const vk::KvWriteParams kw{m, std::uint32_t(cfg.n_kv_heads), hd, cap, pos0, kb.base};
+    vk::KvWriteParams vw = kw;
+    vw.base = vb.base;
+    const std::uint64_t kv_items = std::uint64_t(m) * cfg.kv_dim() / (f16 ? 2 : 1);
+    const vk::Pipeline& kv_write = pipeline(f16 ? "kv_write_f16" : "kv_write_f32");
+    recorder_->dispatch(kv_write, {read(k_), write(kv_, kb.offset, kb.range)}, &kw,
+                        groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
+    recorder_->dispatch(kv_write, {read(v_), write(kv_, vb.offset, vb.range)}, &vw,
+                        groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
+
+    const vk::AttnScoresParams sp{m, heads, hd, cap, pos0, group, 1.0f / std::sqrt(float(hd)), kb.base};
+    recorder_->dispatch(pipeline(f16 ? "attn_scores_f16" : "attn_scores_f32"),
+                        {read(q_), read(kv_, kb.offset, kb.range), write(probs_)}, &sp,
+                        groups_for(std::uint64_t(heads) * m * keys, vk::kLinearGroup), {l, OpKind::AttentionScores});
+    const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
+    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp, std::uint64_t(heads) * m, {l, OpKind::Softmax});
+
+    // Only the wanted heads' rows travel back: [m, capacity] per head, trimmed on the host.
+    for (std::size_t s = 0; s < capture_slots_.size(); ++s) {
+        if (capture_slots_[s].layer != l) continue;
+        const VkDeviceSize row_bytes = VkDeviceSize(cap) * 4;
+        recorder_->copy(probs_, VkDeviceSize(capture_slots_[s].head) * m * row_bytes, capture_rb_,
+                        (VkDeviceSize(s) * pass_tokens_ + VkDeviceSize(c.first)) * row_bytes, VkDeviceSize(m) * row_bytes);
+    }
+
+    const vk::AttnValuesParams vp{m, heads, hd, cap, pos0, group, vb.base};
+    recorder_->dispatch(pipeline(f16 ? "attn_values_f16" : "attn_values_f32"),
+                        {read(probs_), read(kv_, vb.offset, vb.range), write(att_)}, &vp,
+                        groups_for(std::uint64_t(m) * heads * hd, vk::kLinearGroup), {l, OpKind::AttentionValues});
+    record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
+}
+
+void VulkanBackend::record_classifier(const Chunk& c, bool all_logits) {
+    const ModelConfig& cfg = model_->config;
+    record_norm(weights_.final_norm, weights_.final_norm_bias, c, OpKind::FinalNorm, -1);
+    const vk::DeviceTensor& cls = weights_.classifier_matrix();
+    const VkDeviceSize row_bytes = VkDeviceSize(cfg.vocab_size) * 4;
+    if (all_logits) {
+        record_linear(xb_, cls, {}, logits_, c.rows, 0, {-1, OpKind::Classifier});
+        recorder_->copy(logits_, 0, logits_rb_, VkDeviceSize(c.first) * row_bytes, VkDeviceSize(c.rows) * row_bytes);
+        return;
+    }
+    // Only the last position's logits: a GEMV reading row rows-1 of the normed activations.
+    record_linear(xb_, cls, {}, logits_, 1, std::uint32_t((c.rows - 1) * cfg.dim), {-1, OpKind::Classifier});
+    if (argmax_pass_) {
+        const vk::ArgmaxParams ap{std::uint32_t(cfg.vocab_size), 0};
+        recorder_->dispatch(pipeline("argmax"), {read(logits_), write(argmax_)}, &ap, 1, {-1, OpKind::Classifier});
+        recorder_->copy(argmax_, 0, argmax_rb_, 0, 4);
+    } else {
+        recorder_->copy(logits_, 0, logits_rb_, 0, row_bytes);
+    }
+}
+
+void VulkanBackend::record_dump(const vk::Buffer& src, const char* tensor, int cols, const Chunk& c, int layer,
+                                OpKind op) {
+    if (!dump_enabled_) return;
+    const VkDeviceSize bytes = VkDeviceSize(c.rows) * cols * 4;
+    if (dump_used_ + bytes > dump_rb_.size()) return;
+    ActivationDump meta;
+    meta.layer = layer;
+    meta.op = op;
+    meta.tensor = tensor;
+    meta.first_row = c.first;
+    meta.rows = c.rows;
+    meta.cols = cols;
+    recorder_->copy(src, 0, dump_rb_, dump_used_, bytes);
+    dump_entries_.push_back({std::move(meta), dump_used_});
+    dump_used_ += bytes;
+}
+
+}  // namespace kvs

@@ -1,0 +1,85 @@
+#pragma once
+// Push constants of every shader, field for field as declared in shaders/*.comp (all 32-bit
+// scalars, so C++ and std430 push-constant layouts agree), and the bindings each one takes.
+#include <cstdint>
+#include <string_view>
+
+namespace kvs::vk {
+
+struct EmbedParams {  // embed.comp
+    std::uint32_t n, dim, row0, rows, add_positions, pos0, token0;
+};
+struct NormParams {  // rms_norm.comp, layer_norm.comp
+    std::uint32_t n, dim;
+    float eps;
+};
+struct MatmulParams {  // matmul.comp
+    std::uint32_t m, rows, k, out_stride, out_col0;
+};
+struct MatvecParams {  // matvec.comp
+    std::uint32_t rows, k, in_offset, out_col0;
+};
+struct BiasAddParams {  // bias_add.comp
+    std::uint32_t n, cols;
+};
+struct RopeParams {  // rope.comp
+    std::uint32_t n, heads, head_dim, half_rot, style, pos0;
+};
+struct KvWriteParams {  // kv_write.comp
+    std::uint32_t n, kv_heads, head_dim, capacity, pos0, base;
+};
+struct AttnScoresParams {  // attn_scores.comp
+    std::uint32_t n, heads, head_dim, capacity, pos0, group;
+    float scale;
+    std::uint32_t base;
+};
+struct SoftmaxParams {  // softmax.comp
+    std::uint32_t rows, n, capacity, pos0;
+};
+struct AttnValuesParams {  // attn_values.comp
+    std::uint32_t n, heads, head_dim, capacity, pos0, group, base;
+};
+struct CountParams {  // gelu.comp, swiglu.comp, add.comp
+    std::uint32_t count;
+};
+struct ArgmaxParams {  // argmax.comp
+    std::uint32_t count, offset;
+};
+
+// Storage-buffer bindings (0..bindings-1) and push-constant bytes of a shader variant.
+struct PipelineShape {
+    std::string_view name;
+    std::uint32_t bindings;
+    std::uint32_t push_bytes;
+};
+
+inline constexpr PipelineShape kPipelineShapes[] = {
+    {"embed_f32", 4, sizeof(EmbedParams)},
+    {"embed_f16", 4, sizeof(EmbedParams)},
+    {"rms_norm", 3, sizeof(NormParams)},
+    {"layer_norm", 4, sizeof(NormParams)},
+    {"matmul_f32", 3, sizeof(MatmulParams)},
+    {"matmul_f16", 3, sizeof(MatmulParams)},
+    {"matvec_f32", 3, sizeof(MatvecParams)},
+    {"matvec_f16", 3, sizeof(MatvecParams)},
+    {"bias_add", 2, sizeof(BiasAddParams)},
+    {"rope", 2, sizeof(RopeParams)},
+    {"kv_write_f32", 2, sizeof(KvWriteParams)},
+    {"kv_write_f16", 2, sizeof(KvWriteParams)},
+    {"attn_scores_f32", 3, sizeof(AttnScoresParams)},
+    {"attn_scores_f16", 3, sizeof(AttnScoresParams)},
+    {"softmax", 1, sizeof(SoftmaxParams)},
+    {"attn_values_f32", 3, sizeof(AttnValuesParams)},
+    {"attn_values_f16", 3, sizeof(AttnValuesParams)},
+    {"gelu", 1, sizeof(CountParams)},
+    {"swiglu", 2, sizeof(CountParams)},
+    {"add", 2, sizeof(CountParams)},
+    {"argmax", 2, sizeof(ArgmaxParams)},
+};
+
+// Workgroup sizes the shaders declare (local_size_x), for the host's group counts.
+inline constexpr std::uint32_t kLinearGroup = 64;    // elementwise shaders and matvec
+inline constexpr std::uint32_t kMatmulTile = 16;     // matmul.comp: 16x16 output tile
+inline constexpr std::uint32_t kArgmaxGroup = 256;
+
+}  // namespace kvs::vk

@@ -1,0 +1,32 @@
+#version 450
+// x[i, :] = table[token_i, :] (+ positions[pos0 + i, :]) for the tokens whose id falls in
+// the bound row chunk [row0, row0 + rows) of the table (big tables are bound in chunks).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+layout(local_size_x = 64) in;
+
+layout(push_constant) uniform Params {
+    uint n;              // tokens
+    uint dim;
+    uint row0;           // first table row of the bound chunk
+    uint rows;           // rows in the bound chunk
+    uint add_positions;  // 1 = GPT-2 learned positions
+    uint pos0;           // position of token 0
+    uint token0;         // first entry of tokens[] to use
+} p;
+
+layout(binding = 0) readonly buffer Tokens { uint tokens[]; };
+layout(binding = 1) readonly buffer Table { WEIGHT_T table[]; };  // [rows, dim]
+layout(binding = 2) readonly buffer Positions { float positions[]; };  // [max_seq, dim] F32
+layout(binding = 3) writeonly buffer X { float x[]; };  // [n, dim]
+
+void main() {
+    uint idx = flat_group() * 64u + gl_LocalInvocationID.x;
+    if (idx >= p.n * p.dim) return;
+    uint i = idx / p.dim, c = idx % p.dim;
+    uint token = tokens[p.token0 + i];
+    if (token < p.row0 || token >= p.row0 + p.rows) return;
+    float v = LOAD_WEIGHT(table, (token - p.row0) * p.dim + c);
+    if (p.add_positions != 0u) v += positions[(p.pos0 + i) * p.dim + c];
+    x[idx] = v;
+}

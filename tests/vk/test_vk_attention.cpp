@@ -1,0 +1,194 @@
+// rope.comp, kv_write.comp, attn_scores.comp, softmax.comp and attn_values.comp against the CPU
+// reference math: RoPE in both conventions, GQA groups, causal masks, F32 and F16 caches,
+// prefill (several queries) and decode (one query after earlier positions).
+#include <QtTest>
+
+#include <cmath>
+
+#include "cpu/cpu_kernels.h"
+#include "kv/kv_layout.h"
+#include "shader_harness.h"
+#include "vk/shader_params.h"
+
+using namespace kvs;
+using cpu::RowMatrix;
+
+class TestVkAttention : public QObject {
+    Q_OBJECT
+    test::ShaderHarness h_;
+    int validation_before_ = 0;
+
+    static std::uint64_t groups(std::uint64_t n) { return (n + 63) / 64; }
+
+private slots:
+    void initTestCase() {
+        const std::string why = h_.init();
+        QVERIFY2(why.empty(), why.c_str());
+        validation_before_ = vk::validation_message_count();
+    }
+    void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
+
+    void rope_data() {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("heads");
+        QTest::addColumn<int>("head_dim");
+        QTest::addColumn<int>("rotary_dim");
+        QTest::addColumn<int>("style");
+        for (int style : {0, 1})
+            for (auto [n, heads, hd, rot] : {std::tuple{1, 1, 2, 2}, {7, 3, 8, 8}, {33, 2, 64, 32}, {5, 4, 100, 100}})
+                QTest::addRow("%dx%dx%d rot%d %s", n, heads, hd, rot, style ? "half" : "adjacent")
+                    << n << heads << hd << rot << style;
+    }
+    void rope() {
+        QFETCH(int, n);
+        QFETCH(int, heads);
+        QFETCH(int, head_dim);
+        QFETCH(int, rotary_dim);
+        QFETCH(int, style);
+        const int pos0 = 250, positions = pos0 + n;
+        const float theta = 10000.0f;
+        const int half = rotary_dim / 2;
+        const auto x = test::random_values(std::size_t(n) * heads * head_dim, 11u + n);
+        RowMatrix expected = Eigen::Map<const RowMatrix>(x.data(), n, heads * head_dim);
+        const RopeStyle rs = style == 0 ? RopeStyle::AdjacentPairs : RopeStyle::HalfRotate;
+        cpu::rope(expected, heads, head_dim, rotary_dim, theta, rs, pos0);
+        // The table the backend builds, with the same float expressions.
+        std::vector<float> table(std::size_t(positions) * half * 2);
+        for (int p = 0; p < positions; ++p)
+            for (int j = 0; j < half; ++j) {
+                const float angle = float(p) * (1.0f / std::pow(theta, float(2 * j) / float(rotary_dim)));
+                table[(std::size_t(p) * half + j) * 2] = std::cos(angle);
+                table[(std::size_t(p) * half + j) * 2 + 1] = std::sin(angle);
+            }
+        vk::Buffer tb = h_.buffer(table), xb = h_.buffer(x);
+        const vk::RopeParams p{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(half),
+                               std::uint32_t(style), std::uint32_t(pos0)};
+        h_.run("rope", {vk::read(tb), vk::write(xb)}, p, groups(std::uint64_t(n) * heads * half));
+        const auto got = h_.read<float>(xb, x.size());
+        QVERIFY(test::max_abs_diff(got.data(), expected.data(), got.size()) <= 1e-6f);
+    }
+
+    // One layer's attention: K/V written for positions [pos0, pos0 + n) after `pos0` earlier
+    // positions already in the cache, then scores, causal softmax and the weighted values.
+    void attention_data() {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("pos0");
+        QTest::addColumn<int>("heads");
+        QTest::addColumn<int>("kv_heads");
+        QTest::addColumn<int>("head_dim");
+        QTest::addColumn<bool>("f16");
+        for (bool f16 : {false, true})
+            for (auto [n, pos0, heads, kvh, hd] :
+                 {std::tuple{1, 0, 1, 1, 2}, {7, 0, 4, 2, 8}, {1, 100, 8, 4, 16}, {33, 3, 2, 2, 34}, {5, 252, 6, 1, 64}})
+                QTest::addRow("n%d pos%d h%d/%d d%d %s", n, pos0, heads, kvh, hd, f16 ? "f16" : "f32")
+                    << n << pos0 << heads << kvh << hd << f16;
+    }
+    void attention() {
+        QFETCH(int, n);
+        QFETCH(int, pos0);
+        QFETCH(int, heads);
+        QFETCH(int, kv_heads);
+        QFETCH(int, head_dim);
+        QFETCH(bool, f16);
+        const int capacity = 257, keys = pos0 + n, group = heads / kv_heads, kv_dim = kv_heads * head_dim;
+        KvLayout layout;
+        layout.n_layers = 1;
+        layout.n_kv_heads = kv_heads;
+        layout.head_dim = head_dim;
+        layout.capacity = capacity;
+        layout.dtype = f16 ? KvDtype::F16 : KvDtype::F32;
+
+        // Earlier positions already cached, the new ones produced by this pass.
+        auto old_k = test::random_values(std::size_t(pos0) * kv_dim, 12u), old_v = test::random_values(old_k.size(), 13u);
+        auto k = test::random_values(std::size_t(n) * kv_dim, 14u), v = test::random_values(k.size(), 15u);
+        const auto q = test::random_values(std::size_t(n) * heads * head_dim, 16u);
+        if (f16) {
+            old_k = test::round_to_f16(old_k);
+            old_v = test::round_to_f16(old_v);
+        }
+        const std::size_t elem = f16 ? 2 : 4;
+        std::vector<float> cache_f32(std::size_t(layout.total_elements()), 0.0f);
+        for (int p = 0; p < pos0; ++p)
+            for (int h = 0; h < kv_heads; ++h)
+                for (int d = 0; d < head_dim; ++d) {
+                    cache_f32[std::size_t(layout.offset(0, KvPart::Key, 0, h, p)) + d] = old_k[std::size_t(p) * kv_dim + h * head_dim + d];
+                    cache_f32[std::size_t(layout.offset(0, KvPart::Value, 0, h, p)) + d] = old_v[std::size_t(p) * kv_dim + h * head_dim + d];
+                }
+        vk::Buffer cache = f16 ? h_.buffer_u32(test::pack_f16(cache_f32)) : h_.buffer(cache_f32);
+        const VkDeviceSize part = VkDeviceSize(layout.part_stride()) * elem;
+        // V usually starts at an unaligned offset: bound from below with slack, as the backend does.
+        const vk::SlackBinding vs = vk::slack_binding(VkDeviceSize(layout.offset(0, KvPart::Value, 0, 0, 0)) * elem, part,
+                                                      h_.ctx->limits().storage_offset_align, elem);
+        vk::Buffer kb = h_.buffer(k), vb = h_.buffer(v), qb = h_.buffer(q);
+        vk::Buffer probs = h_.zeros(std::size_t(heads) * n * capacity * 4), out = h_.zeros(q.size() * 4);
+
+        const vk::KvWriteParams kw{std::uint32_t(n), std::uint32_t(kv_heads), std::uint32_t(head_dim),
+                                   std::uint32_t(capacity), std::uint32_t(pos0), 0};
+        vk::KvWriteParams vw = kw;
+        vw.base = vs.base;
+        const std::uint64_t kv_items = std::uint64_t(n) * kv_dim / (f16 ? 2 : 1);
+        const char* write_shader = f16 ? "kv_write_f16" : "kv_write_f32";
+        h_.run(write_shader, {vk::read(kb), vk::write(cache, 0, part)}, kw, groups(kv_items));
+        h_.run(write_shader, {vk::read(vb), vk::write(cache, vs.offset, vs.range)}, vw, groups(kv_items));
+        const float scale = 1.0f / std::sqrt(float(head_dim));
+        const vk::AttnScoresParams sp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
+                                      std::uint32_t(pos0), std::uint32_t(group), scale, 0};
+        h_.run(f16 ? "attn_scores_f16" : "attn_scores_f32", {vk::read(qb), vk::read(cache, 0, part), vk::write(probs)}, sp,
+               groups(std::uint64_t(heads) * n * keys));
+        const vk::SoftmaxParams smp{std::uint32_t(heads * n), std::uint32_t(n), std::uint32_t(capacity), std::uint32_t(pos0)};
+        h_.run("softmax", {vk::write(probs)}, smp, std::uint64_t(heads) * n);
+        const vk::AttnValuesParams vp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
+                                      std::uint32_t(pos0), std::uint32_t(group), vs.base};
+        h_.run(f16 ? "attn_values_f16" : "attn_values_f32", {vk::read(probs), vk::read(cache, vs.offset, vs.range), vk::write(out)},
+               vp, groups(std::uint64_t(n) * heads * head_dim));
+
+        // Reference, as CpuBackend::attend_head computes it, over the cache as stored.
+        std::vector<float> all_k(std::size_t(keys) * kv_dim), all_v(all_k.size());
+        std::copy(old_k.begin(), old_k.end(), all_k.begin());
+        std::copy(old_v.begin(), old_v.end(), all_v.begin());
+        const auto new_k = f16 ? test::round_to_f16(k) : k, new_v = f16 ? test::round_to_f16(v) : v;
+        std::copy(new_k.begin(), new_k.end(), all_k.begin() + std::ptrdiff_t(old_k.size()));
+        std::copy(new_v.begin(), new_v.end(), all_v.begin() + std::ptrdiff_t(old_v.size()));
+        const auto got_probs = h_.read<float>(probs, std::size_t(heads) * n * capacity);
+        const auto got_out = h_.read<float>(out, q.size());
+        float worst_p = 0, worst_o = 0;
+        for (int h = 0; h < heads; ++h) {
+            const int kvh = h / group;
+            RowMatrix Q(n, head_dim), K(keys, head_dim), V(keys, head_dim);
+            for (int i = 0; i < n; ++i)
+                for (int d = 0; d < head_dim; ++d) Q(i, d) = q[std::size_t(i) * heads * head_dim + h * head_dim + d];
+            for (int t = 0; t < keys; ++t)
+                for (int d = 0; d < head_dim; ++d) {
+                    K(t, d) = all_k[std::size_t(t) * kv_dim + kvh * head_dim + d];
+                    V(t, d) = all_v[std::size_t(t) * kv_dim + kvh * head_dim + d];
+                }
+            RowMatrix S = (Q * K.transpose()) * scale;
+            for (int i = 0; i < n; ++i) {
+                const int visible = pos0 + i + 1;
+                cpu::softmax(S.row(i).data(), visible);
+                std::fill(S.row(i).data() + visible, S.row(i).data() + keys, 0.0f);
+                for (int t = 0; t < keys; ++t)
+                    worst_p = std::max(worst_p, std::abs(got_probs[(std::size_t(h) * n + i) * capacity + t] - S(i, t)));
+            }
+            const RowMatrix O = S * V;
+            for (int i = 0; i < n; ++i)
+                for (int d = 0; d < head_dim; ++d)
+                    worst_o = std::max(worst_o, std::abs(got_out[std::size_t(i) * heads * head_dim + h * head_dim + d] - O(i, d)));
+        }
+        // Probabilities in [0, 1] and outputs averaging N(0,1) values: F32 rounding only (the
+        // F16 case compares against the same rounded cache, so the storage error cancels).
+        QVERIFY2(worst_p <= 2e-6f && worst_o <= 1e-5f,
+                 qPrintable(QString("max diff probs %1, output %2").arg(worst_p).arg(worst_o)));
+
+        // The cache holds exactly the new K rows at their positions.
+        const auto stored = f16 ? std::vector<float>() : h_.read<float>(cache, std::size_t(layout.total_elements()));
+        if (!f16)
+            for (int i = 0; i < n; ++i)
+                for (int h = 0; h < kv_heads; ++h)
+                    QCOMPARE(stored[std::size_t(layout.offset(0, KvPart::Key, 0, h, pos0 + i))],
+                             k[std::size_t(i) * kv_dim + h * head_dim]);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVkAttention)
+#include "test_vk_attention.moc"
