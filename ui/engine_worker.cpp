@@ -87,6 +87,8 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     }
     kvs::BackendOptions backend_options;
     backend_options.measure_ops = true;
+    backend_options.device = settings.device.toStdString();
+    backend_options.kv_dtype = settings.kv_dtype;
     std::string fallback;
     auto backend = kvs::create_backend(settings.backend.toStdString(), model_, backend_options, &fallback);
     if (!backend) {

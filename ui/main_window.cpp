@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -15,6 +16,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -403,11 +405,21 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
         const QString path = QDir(dir).filePath(name + ".png");
         if (pixmap.save(path)) written << path;
     };
+    // A tab brought to the front redraws what it skipped while hidden, lays its charts out
+    // again and (the cache inspector) asks the engine for data: let that land before the grab.
+    auto settle = [] {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 400) {
+            QApplication::processEvents(QEventLoop::AllEvents, 50);
+            QThread::msleep(10);
+        }
+    };
     const int current = tabs_->currentIndex();
     for (int i = 0; i < tabs_->count(); ++i) {
         tabs_->setCurrentIndex(i);
         QWidget* page = tabs_->widget(i);
-        QApplication::processEvents();  // lets the tab lay out and paint before it is grabbed
+        settle();
         save(page->grab(), "tab_" + slug(tabs_->tabText(i)));
     }
     tabs_->setCurrentIndex(current);

@@ -5,6 +5,8 @@
 #include <QDockWidget>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
+#include <QChartView>
 #include <QLineSeries>
 #include <QListView>
 #include <QSignalSpy>
@@ -24,6 +26,7 @@
 #include "test_paths.h"
 #include "token_stream_view.h"
 #include "views/attention_grid_view.h"
+#include "views/attention_heatmap.h"
 #include "views/attention_view.h"
 #include "views/cache_inspector_view.h"
 #include "views/compute_view.h"
@@ -59,6 +62,16 @@ private slots:
         QCOMPARE(window.viewTabs()->count(), tabs + 1);
         QCOMPARE(window.viewTabs()->widget(tabs), extra);
         QVERIFY(window.modelPanel()->syntheticCount() >= 10);
+
+        // The device field belongs to Vulkan: enabled and passed on only with that backend.
+        auto* device = window.generationPanel()->findChild<QLineEdit*>("deviceEdit");
+        QVERIFY(device && !device->isEnabled());
+        window.generationPanel()->setBackend("vulkan");
+        QVERIFY(device->isEnabled());
+        device->setText(" llvmpipe ");
+        QCOMPARE(window.generationPanel()->settings().device, QString("llvmpipe"));
+        window.generationPanel()->setBackend("cpu");
+        QVERIFY(window.generationPanel()->settings().device.isEmpty());
     }
 
     void errorsShowAsMessages() {
@@ -129,6 +142,7 @@ private slots:
         QCOMPARE(stream->model()->rowCount(), 5 + 50);
         const int positions = window.runData().kvPoints().back().positions;
         QCOMPARE(positions, 5 + 49);  // the last sampled token is not in the cache yet
+        QVERIFY(!kv->projectionView()->isVisibleTo(kv));  // a real model: no projections unless asked
 
         // A hidden tab has not redrawn during the run; brought to the front it catches up.
         QTest::qWait(100);
@@ -162,9 +176,15 @@ private slots:
         QCOMPARE(calculator->bytesPerToken(), 2 * 5 * 4 * 8 * 2);  // f16
         QCOMPARE(calculator->totalBytes(), qint64(2 * 5 * 4 * 8 * 2) * 512);
 
-        // Selecting a step in the token stream reaches the compute view's breakdown.
+        // Selecting a step reaches the other views: the compute view's breakdown, the KV chart's
+        // marker at the step's cache length, the heatmap's frame around the step's query rows.
         window.runData().setSelectedStep(7);
         QCOMPARE(compute->breakdownStep(), 7);
+        QCOMPARE(kv->selectionSeries()->count(), 2);
+        QCOMPARE(kv->selectionSeries()->at(0).x(), 5.0 + 7);  // the prompt, then one position per decode step
+        QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(5 + 6, 1));
+        window.runData().setSelectedStep(0);
+        QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(0, 5));  // the prefill computed the prompt
     }
 
     void syntheticRunFromTheToolbar() {
@@ -177,6 +197,10 @@ private slots:
         window.loadSynthetic("stories260k", 2);
         QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 60000);
         QCOMPARE(ready.at(0).at(0).value<ModelInfo>().layers, 2);
+        // A synthetic model is set against the real models it imitates.
+        auto* kv = window.findChild<KvMemoryView*>();
+        QVERIFY(kv->projectionView()->isVisibleTo(kv));
+        QVERIFY(kv->projectedPresets().contains("llama-2-7b"));
         auto* stream = window.findChild<TokenStreamView*>();
         QVERIFY(stream);
         // The run is configured on load: the prompt (BOS + 2 bytes) shows before any step.

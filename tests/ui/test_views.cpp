@@ -76,6 +76,13 @@ void TestViews::kvMemoryHasOnePointPerPositionOnTheFormula() {
     }
     QCOMPARE(view.capacitySeries()->count(), 2);
     QCOMPARE(view.capacitySeries()->at(0).y() * scale, 128.0 * 1024);
+    // The axis fits the run's bytes, the capacity (far above after 54 of 128 positions) only on request.
+    const double used = view.totalSeries()->at(n - 1).y();
+    QVERIFY(view.bytesAxis()->max() >= used && view.bytesAxis()->max() < 1.5 * used);
+    QVERIFY(view.capacitySeries()->name().contains("off scale"));
+    view.setScaledToCapacity(true);
+    QVERIFY(view.bytesAxis()->max() * view.byteUnit().scale >= 128.0 * 1024);
+    QVERIFY(!view.capacitySeries()->name().contains("off scale"));
 }
 
 void TestViews::kvMemoryLayerStackAddsUpToTheTotal() {

@@ -151,8 +151,11 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     breakdown_table_ = new QTableView;
     breakdown_table_->setModel(breakdown_);
     breakdown_table_->verticalHeader()->setVisible(false);
+    // Compact rows and the op names taking what the numbers leave, so that every column fits.
     breakdown_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    breakdown_table_->horizontalHeader()->setStretchLastSection(true);
+    breakdown_table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    breakdown_table_->horizontalHeader()->setStretchLastSection(false);
+    breakdown_table_->verticalHeader()->setDefaultSectionSize(breakdown_table_->fontMetrics().height() + 6);
     breakdown_table_->setAlternatingRowColors(true);
     breakdown_title_ = new QLabel;
     auto* breakdown_panel = new QWidget;
