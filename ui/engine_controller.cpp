@@ -1,6 +1,7 @@
 #include "engine_controller.h"
 
 #include <QTimer>
+#include <algorithm>
 
 namespace kvs::ui {
 
@@ -26,7 +27,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     connect(worker_, &EngineWorker::modelLoaded, this, &EngineController::modelLoaded);
     connect(worker_, &EngineWorker::errorOccurred, this, &EngineController::errorOccurred);
     connect(worker_, &EngineWorker::backendInfo, this, &EngineController::backendInfo);
-    connect(worker_, &EngineWorker::busyChanged, this, &EngineController::onWorkerBusy);
+    connect(worker_, &EngineWorker::workDone, this, &EngineController::onWorkDone);
     connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);
     connect(worker_, &EngineWorker::kvSnapshotReady, this, [this](quint64 gen, const KvSnapshot& snapshot) {
         if (gen == generation_.load()) emit kvSnapshotReady(snapshot);
@@ -44,8 +45,20 @@ EngineController::~EngineController() {
 }
 
 template <typename Fn>
-void EngineController::post(Fn&& fn) {
-    QMetaObject::invokeMethod(worker_, std::forward<Fn>(fn), Qt::QueuedConnection);
+void EngineController::post(Fn&& fn, bool counts_as_busy) {
+    if (!counts_as_busy) {
+        QMetaObject::invokeMethod(worker_, std::forward<Fn>(fn), Qt::QueuedConnection);
+        return;
+    }
+    ++outstanding_;
+    updateBusy();
+    QMetaObject::invokeMethod(
+        worker_,
+        [w = worker_, fn = std::forward<Fn>(fn)]() mutable {
+            fn();
+            emit w->workDone();
+        },
+        Qt::QueuedConnection);
 }
 
 quint64 EngineController::newGeneration() {
@@ -109,18 +122,18 @@ void EngineController::cancel() { newGeneration(); }
 
 void EngineController::requestKvSnapshot(int layer, int kv_head) {
     const quint64 gen = generation_.load();
-    post([w = worker_, gen, layer, kv_head] { w->requestKvSnapshot(gen, layer, kv_head); });
+    // A read of the cache for a view, not a change of the run: it does not make the window busy.
+    post([w = worker_, gen, layer, kv_head] { w->requestKvSnapshot(gen, layer, kv_head); }, false);
 }
 
-void EngineController::onWorkerBusy(bool busy) {
-    busy_depth_ += busy ? 1 : -1;
-    if (busy_depth_ < 0) busy_depth_ = 0;
+void EngineController::onWorkDone() {
+    outstanding_ = std::max(0, outstanding_ - 1);
     updateBusy();
 }
 
 void EngineController::updateBusy() {
     // Busy until the worker is idle and every batch it sent has reached the views.
-    const bool busy = busy_depth_ > 0 || !queue_.empty();
+    const bool busy = outstanding_ > 0 || !queue_.empty();
     if (busy == reported_busy_) return;
     reported_busy_ = busy;
     emit busyChanged(busy);

@@ -58,11 +58,14 @@ signals:
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
 
 private:
+    // Queues fn on the worker. Work that changes the run counts as busy from this call until the
+    // worker has done it, so the window disables its actions before the worker even starts:
+    // a second Prefill pressed at once is not queued behind the first.
     template <typename Fn>
-    void post(Fn&& fn);
+    void post(Fn&& fn, bool counts_as_busy = true);
     quint64 newGeneration();
     void onBatch(quint64 gen, const EventBatch& batch);
-    void onWorkerBusy(bool busy);
+    void onWorkDone();
     void drain();
     void updateBusy();
 
@@ -70,7 +73,7 @@ private:
     EngineWorker* worker_;  // owned by thread_ (deleted when it finishes)
     std::atomic<quint64> generation_{1};
     std::atomic<bool> stop_{false};
-    int busy_depth_ = 0;
+    int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
     std::deque<std::pair<quint64, EventBatch>> queue_;
     bool drain_scheduled_ = false;

@@ -28,6 +28,8 @@ struct RunSettings {
     QString prompt;
     kvs::SamplingOptions sampling;
     QString backend = "cpu";
+    QString device;                        // Vulkan: device index or name substring; empty = the best
+    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache (f16: Vulkan only)
     bool use_cache = true;
     kvs::AttentionCapture capture;
 };

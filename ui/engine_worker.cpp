@@ -1,30 +1,13 @@
 #include "engine_worker.h"
 
 #include "model/model.h"
-// The session has a member named emit(), which Qt's `emit` keyword macro would rewrite.
-#pragma push_macro("emit")
-#undef emit
-#include "session/generation_session.h"
-#pragma pop_macro("emit")
-
 #include "model/synthetic_model.h"
+#include "session/generation_session.h"
 
 namespace kvs::ui {
 
 namespace {
 constexpr std::uint64_t kSyntheticSeed = 1234;
-
-// Raises busyChanged(true) for the lifetime of one piece of work.
-class BusyScope {
-public:
-    explicit BusyScope(EngineWorker* w) : w_(w) { emit w_->busyChanged(true); }
-    ~BusyScope() { emit w_->busyChanged(false); }
-    BusyScope(const BusyScope&) = delete;
-    BusyScope& operator=(const BusyScope&) = delete;
-
-private:
-    EngineWorker* w_;
-};
 }  // namespace
 
 ModelInfo describe_model(const kvs::Model& model) {
@@ -75,7 +58,6 @@ void EngineWorker::setModel(std::shared_ptr<kvs::Model> model) {
 
 void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& tokenizer) {
     if (!current(gen)) return;
-    BusyScope busy(this);
     kvs::LoadOptions options;
     options.tokenizer_path = tokenizer.toStdString();
     auto model = kvs::load_model(path.toStdString(), options);
@@ -88,7 +70,6 @@ void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& to
 
 void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers) {
     if (!current(gen)) return;
-    BusyScope busy(this);
     auto model = kvs::make_synthetic_model(preset.toStdString(), layers, kSyntheticSeed);
     if (!model) {
         emit errorOccurred(
@@ -106,6 +87,8 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     }
     kvs::BackendOptions backend_options;
     backend_options.measure_ops = true;
+    backend_options.device = settings.device.toStdString();
+    backend_options.kv_dtype = settings.kv_dtype;
     std::string fallback;
     auto backend = kvs::create_backend(settings.backend.toStdString(), model_, backend_options, &fallback);
     if (!backend) {
@@ -133,7 +116,6 @@ bool EngineWorker::startSession(const RunSettings& settings) {
 
 void EngineWorker::configure(quint64 gen, const RunSettings& settings) {
     if (!current(gen)) return;
-    BusyScope busy(this);
     settings_ = settings;
     configured_ = true;
     batch_gen_ = gen;
@@ -149,7 +131,6 @@ void EngineWorker::reset(quint64 gen) {
 
 void EngineWorker::prefill(quint64 gen) {
     if (!current(gen)) return;
-    BusyScope busy(this);
     batch_gen_ = gen;
     if (!session_ && (!configured_ || !startSession(settings_))) {
         if (!configured_) emit errorOccurred(tr("Nothing to prefill: configure a run first."));
@@ -172,7 +153,6 @@ void EngineWorker::run(quint64 gen, int max_new) { runSteps(gen, max_new, true);
 
 void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
     if (!current(gen)) return;
-    BusyScope busy(this);
     batch_gen_ = gen;
     if (!session_ && (!configured_ || !startSession(settings_))) {
         if (!configured_) emit errorOccurred(tr("Nothing to run: configure a run first."));

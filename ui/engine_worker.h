@@ -42,7 +42,9 @@ signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
     void eventsReady(quint64 gen, const kvs::ui::EventBatch& batch);
     void errorOccurred(const QString& message);
-    void busyChanged(bool busy);
+    // After every piece of work posted by the controller, skipped or not (the controller counts
+    // outstanding work with it).
+    void workDone();
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
 

@@ -5,6 +5,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -16,7 +17,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     prompt_->setObjectName("promptEditor");
     prompt_->setPlaceholderText(tr("Prompt text; the model continues it."));
     prompt_->setTabChangesFocus(true);
-    prompt_->setMaximumHeight(80);
+    prompt_->setMaximumHeight(64);
 
     temperature_ = new QDoubleSpinBox(this);
     temperature_->setRange(0.0, 2.0);
@@ -47,6 +48,23 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     backend_->addItem(tr("Vulkan"), "vulkan");
     backend_->setToolTip(tr("Where the forward pass runs. Vulkan falls back to the CPU when no device is usable; "
                             "the status bar says why."));
+    device_ = new QLineEdit(this);
+    device_->setObjectName("deviceEdit");
+    device_->setPlaceholderText(tr("best available"));
+    device_->setToolTip(tr("Vulkan device: its index or part of its name (e.g. 0, NVIDIA, llvmpipe); empty picks "
+                           "the best one. The status bar shows the device in use."));
+    kv_dtype_ = new QComboBox(this);
+    kv_dtype_->addItem(tr("f32 (4 bytes)"), int(kvs::KvDtype::F32));
+    kv_dtype_->addItem(tr("f16 (2 bytes)"), int(kvs::KvDtype::F16));
+    kv_dtype_->setToolTip(tr("How the cache stores K and V. f16 halves the cache (Vulkan only; the CPU backend "
+                             "keeps f32)."));
+    auto vulkan_only = [this] {
+        const bool vulkan = backend_->currentData().toString() == "vulkan";
+        device_->setEnabled(vulkan);
+        kv_dtype_->setEnabled(vulkan);
+    };
+    connect(backend_, &QComboBox::currentIndexChanged, this, vulkan_only);
+    vulkan_only();
     use_cache_ = new QCheckBox(tr("Use the KV cache"), this);
     use_cache_->setChecked(true);
     use_cache_->setToolTip(tr("Off: every step recomputes the whole sequence (O(S\u00b2) attention), "
@@ -66,6 +84,8 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Seed"), seed_);
     form->addRow(tr("Max new tokens"), max_new_);
     form->addRow(tr("Backend"), backend_);
+    form->addRow(tr("Device"), device_);
+    form->addRow(tr("Cache type"), kv_dtype_);
     form->addRow(QString(), use_cache_);
     form->addRow(tr("Attention capture"), capture_);
 
@@ -81,6 +101,8 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     connect(top_p_, &QDoubleSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(seed_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(backend_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
+    connect(device_, &QLineEdit::editingFinished, this, &GenerationPanel::settingsChanged);
+    connect(kv_dtype_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
     connect(use_cache_, &QCheckBox::toggled, this, &GenerationPanel::settingsChanged);
     connect(capture_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
 }
@@ -93,6 +115,10 @@ RunSettings GenerationPanel::settings() const {
     s.sampling.top_p = float(top_p_->value());
     s.sampling.seed = std::uint64_t(seed_->value());
     s.backend = backend_->currentData().toString();
+    if (s.backend == "vulkan") {
+        s.device = device_->text().trimmed();
+        s.kv_dtype = kvs::KvDtype(kv_dtype_->currentData().toInt());
+    }
     s.use_cache = use_cache_->isChecked();
     s.capture.mode = kvs::AttentionCapture::Mode(capture_->currentData().toInt());
     return s;

@@ -1,6 +1,7 @@
 #pragma once
 // Prompt and run settings: the prompt editor, sampling (temperature, top-k, top-p, seed), the
-// number of new tokens, the backend, the KV cache switch and what attention to capture.
+// number of new tokens, the backend with its device and cache type, the KV cache switch and what
+// attention to capture.
 #include <QWidget>
 
 #include "engine_types.h"
@@ -8,6 +9,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QLineEdit;
 class QPlainTextEdit;
 class QSpinBox;
 
@@ -39,6 +41,8 @@ private:
     QSpinBox* seed_;
     QSpinBox* max_new_;
     QComboBox* backend_;
+    QLineEdit* device_;
+    QComboBox* kv_dtype_;
     QCheckBox* use_cache_;
     QComboBox* capture_;
 };

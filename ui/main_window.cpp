@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -15,11 +16,13 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
 #include "engine_controller.h"
+#include "export_menu.h"
 #include "generation_panel.h"
 #include "human_units.h"
 #include "message_banner.h"
@@ -93,6 +96,8 @@ void MainWindow::createMenus() {
     auto* open_folder = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), tr("Open &folder\u2026"));
     open_folder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     file->addSeparator();
+    add_export_menu(*this, file);
+    file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -113,7 +118,8 @@ void MainWindow::createMenus() {
     connect(shortcuts, &QAction::triggered, this, [this] {
         auto* box = new QMessageBox(QMessageBox::Information, tr("Keyboard shortcuts"),
                                     tr("F5  Prefill\nF10  Step\nF8 / Space  Run / Pause\nCtrl+R  Reset\n"
-                                       "Ctrl+O  Open model file\nCtrl+Shift+O  Open Hugging Face folder\nCtrl+Q  Quit"),
+                                       "Ctrl+O  Open model file\nCtrl+Shift+O  Open Hugging Face folder\n"
+                                       "Ctrl+E  Export this view\nCtrl+Shift+E  Export every chart\nCtrl+Q  Quit"),
                                     QMessageBox::Close, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
@@ -302,6 +308,7 @@ bool MainWindow::ensureRun() {
 void MainWindow::resetRun() {
     if (!model_loaded_) return;
     running_ = false;
+    prefill_requested_ = false;
     settings_dirty_ = false;
     reconfigure_timer_->stop();
     banner_->hide();
@@ -312,17 +319,24 @@ void MainWindow::resetRun() {
 }
 
 void MainWindow::prefill() {
+    // The prefill of this run may already be on its way (its step not back yet): a second press
+    // is ignored rather than sent to an engine that would refuse it.
+    if (prefill_requested_) return;
     if (!ensureRun()) return;
     if (!run_->steps().empty()) {
         statusBar()->showMessage(tr("The prompt is already prefilled: Step or Run go on, Reset starts over."), 5000);
         return;
     }
+    prefill_requested_ = true;
     controller_->prefill();
+    updateActions();
 }
 
 void MainWindow::step() {
     if (!ensureRun()) return;
+    prefill_requested_ = true;  // a first step runs the prefill
     controller_->step();
+    updateActions();
 }
 
 void MainWindow::runOrPause() {
@@ -340,6 +354,7 @@ void MainWindow::runOrPause() {
         return;
     }
     running_ = true;
+    prefill_requested_ = true;
     controller_->run(remaining);
     updateActions();
 }
@@ -347,9 +362,13 @@ void MainWindow::runOrPause() {
 void MainWindow::updateActions() {
     run_action_->setText(running_ ? tr("Pause") : tr("Run"));
     run_action_->setIcon(style()->standardIcon(running_ ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
-    prefill_action_->setEnabled(model_loaded_ && !running_);
-    step_action_->setEnabled(model_loaded_ && !running_);
-    run_action_->setEnabled(model_loaded_);
+    // While the engine works on a request, only Pause (the run action of a running run) and
+    // Reset stay available; presses that would queue behind the work are not possible.
+    const bool idle = model_loaded_ && !busy_ && !running_;
+    const bool finished = run_->finished().has_value();
+    prefill_action_->setEnabled(idle && !prefill_requested_ && run_->steps().empty() && !finished);
+    step_action_->setEnabled(idle && !finished);
+    run_action_->setEnabled(model_loaded_ && (running_ || (!busy_ && !finished)));
     reset_action_->setEnabled(model_loaded_);
 }
 
@@ -386,11 +405,21 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
         const QString path = QDir(dir).filePath(name + ".png");
         if (pixmap.save(path)) written << path;
     };
+    // A tab brought to the front redraws what it skipped while hidden, lays its charts out
+    // again and (the cache inspector) asks the engine for data: let that land before the grab.
+    auto settle = [] {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 400) {
+            QApplication::processEvents(QEventLoop::AllEvents, 50);
+            QThread::msleep(10);
+        }
+    };
     const int current = tabs_->currentIndex();
     for (int i = 0; i < tabs_->count(); ++i) {
         tabs_->setCurrentIndex(i);
         QWidget* page = tabs_->widget(i);
-        QApplication::processEvents();  // lets the tab lay out and paint before it is grabbed
+        settle();
         save(page->grab(), "tab_" + slug(tabs_->tabText(i)));
     }
     tabs_->setCurrentIndex(current);

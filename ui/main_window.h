@@ -111,6 +111,7 @@ private:
     bool loading_ = false;
     bool running_ = false;
     bool busy_ = false;
+    bool prefill_requested_ = false;  // this run's prefill was sent (by Prefill, Step or Run)
     bool run_configured_ = false;
     bool settings_dirty_ = false;
     bool load_error_dialogs_ = true;

@@ -51,7 +51,8 @@ QString TokenListModel::readableText(const TokenInfo& token) {
 }
 
 bool TokenListModel::isControlToken(const TokenInfo& token) {
-    const QString text = readableText(token);
+    // "<s>", "</s>", "<|endoftext|>", also wrapped in newlines as llama2.c's BOS ("\n<s>\n").
+    const QString text = readableText(token).trimmed();
     return text.size() > 2 && text.startsWith('<') && text.endsWith('>') && !text.startsWith("<0x");
 }
 

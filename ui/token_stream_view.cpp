@@ -37,7 +37,7 @@ TokenStreamView::TokenStreamView(RunData* run, QWidget* parent)
     connect(list_, &QListView::clicked, this, &TokenStreamView::onChipClicked);
 
     text_ = new QTextBrowser(this);
-    text_->setMaximumHeight(90);
+    text_->setMaximumHeight(64);
     text_->setToolTip(tr("The decoded text: prompt in grey, generated text in black."));
 
     auto* layout = new QVBoxLayout(this);

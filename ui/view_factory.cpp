@@ -1,18 +1,62 @@
 #include "view_factory.h"
 
+#include <QTabWidget>
+#include <algorithm>
+
+#include "engine_controller.h"
 #include "main_window.h"
 #include "run_data.h"
 #include "step_table_view.h"
 #include "token_stream_view.h"
+#include "views/attention_view.h"
+#include "views/cache_inspector_view.h"
+#include "views/compute_view.h"
+#include "views/kv_memory_view.h"
+#include "views/memory_calculator_view.h"
 
 namespace kvs::ui {
 
 void add_standard_views(MainWindow& window, RunData& run) {
-    // Tabs of the central area (the chart views go here).
-    window.addView(QObject::tr("Steps"), new StepTableView(&run));
+    auto* kv_memory = new KvMemoryView(&run);
+    kv_memory->setObjectName("kvMemoryView");
+    auto* attention = new AttentionView(&run);
+    attention->setObjectName("attentionView");
+    auto* compute = new ComputeView(&run);
+    compute->setObjectName("computeView");
+    auto* cache = new CacheInspectorView(&run);
+    cache->setObjectName("cacheInspectorView");
+    auto* calculator = new MemoryCalculatorView;
+    calculator->setObjectName("memoryCalculatorView");
+    auto* steps = new StepTableView(&run);
+    steps->setObjectName("stepTableView");
+
+    window.addView(QObject::tr("KV memory"), kv_memory);
+    window.addView(QObject::tr("Attention"), attention);
+    window.addView(QObject::tr("Compute"), compute);
+    window.addView(QObject::tr("Cache inspector"), cache);
+    window.addView(QObject::tr("Memory calculator"), calculator);
+    window.addView(QObject::tr("Steps"), steps);
+
+    // The cache inspector reads the cache through the controller, never the engine itself.
+    EngineController& controller = window.controller();
+    QObject::connect(cache, &CacheInspectorView::snapshotRequested, &controller, &EngineController::requestKvSnapshot);
+    QObject::connect(&controller, &EngineController::kvSnapshotReady, cache, &CacheInspectorView::setSnapshot);
+
+    QObject::connect(&window, &MainWindow::modelReady, calculator, [calculator](const ModelInfo& info) {
+        // The calculator starts from the loaded model's shape at its full context, in f16.
+        calculator->setShape(info.layers, info.kv_heads, info.head_dim);
+        calculator->setTokens(std::max(1, info.context));
+        calculator->setBatch(1);
+    });
+    QObject::connect(&window, &MainWindow::modelReady, kv_memory, [kv_memory](const ModelInfo& info) {
+        // A synthetic model has a real model's shape at toy scale in the run: the projection of
+        // the real models puts its numbers next to theirs.
+        kv_memory->setProjectionsVisible(info.format == "synthetic");
+    });
 
     // The token stream stays visible under every tab.
     window.addDockView(QObject::tr("Tokens"), new TokenStreamView(&run), Qt::BottomDockWidgetArea);
+    window.viewTabs()->setCurrentIndex(0);
 }
 
 }  // namespace kvs::ui

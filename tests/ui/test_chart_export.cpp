@@ -69,7 +69,7 @@ void TestChartExport::exportsEveryViewAndTheEvents() {
         QVERIFY2(result.files.contains(png), qPrintable(png));
         QImage image(png);
         QVERIFY2(!image.isNull(), qPrintable(png));
-        QCOMPARE(image.size(), name == "memory_calculator" ? QSize(720, 520) : options.size);
+        QCOMPARE(image.size(), name == "memory_calculator" ? QSize(1100, 600) : options.size);
         // A chart, not an empty canvas: many colours (lines, heatmaps, antialiased text).
         QVERIFY2(distinct_colors(image) > 20, qPrintable(name + ": " + QString::number(distinct_colors(image))));
 

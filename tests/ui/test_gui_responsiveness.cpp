@@ -1,6 +1,6 @@
 // The GUI thread keeps turning while the engine generates at full speed: a 5 ms timer on the
 // GUI thread records the longest gap between its ticks while a synthetic model generates 500
-// tokens into the full main window (every view listening).
+// tokens into the full main window (every view listening), once with each view in front.
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QSignalSpy>
@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <cstdlib>
 #include <ctime>
+#include <thread>
 
 #include "engine_controller.h"
 #include "generation_panel.h"
@@ -35,10 +36,22 @@ class TestGuiResponsiveness : public QObject {
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
 
+    void eventLoopNeverStallsDuringFastGeneration_data() {
+        QTest::addColumn<QString>("tab");
+        for (const char* tab : {"KV memory", "Attention", "Compute", "Cache inspector", "Memory calculator", "Steps"})
+            QTest::newRow(tab) << QString(tab);
+    }
+
     void eventLoopNeverStallsDuringFastGeneration() {
+        QFETCH(QString, tab);
         MainWindow window;
         window.setLoadErrorDialogs(false);
         window.resize(1400, 900);
+        int index = -1;
+        for (int i = 0; i < window.viewTabs()->count(); ++i)
+            if (window.viewTabs()->tabText(i) == tab) index = i;
+        QVERIFY2(index >= 0, qPrintable(tab));
+        window.viewTabs()->setCurrentIndex(index);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QSignalSpy ready(&window, &MainWindow::modelReady);
@@ -86,13 +99,13 @@ private slots:
         for (const auto& t : window.runData().tokens()) generated += t.is_prompt ? 0 : 1;
         QCOMPARE(generated, 500);
         QCOMPARE(window.runData().finished()->stop_reason, std::string("limit"));
-        qInfo("500 tokens in %lld ms; 5 ms GUI timer: %d ticks, longest gap %.1f ms wall, of which at most %.1f ms "
-              "GUI-thread CPU; load average %.2f",
-              clock.elapsed(), ticks, max_gap, max_busy, load_average());
+        qInfo("%-18s 500 tokens in %lld ms; 5 ms GUI timer: %d ticks, longest gap %.1f ms wall, of which at most "
+              "%.1f ms GUI-thread CPU; load average %.2f",
+              qPrintable(tab + ":"), clock.elapsed(), ticks, max_gap, max_busy, load_average());
         QVERIFY2(max_busy < 50, qPrintable(QString("the GUI thread was busy for %1 ms between two ticks").arg(max_busy)));
-        // The wall-clock gap is the user's experience, but it depends on what else runs on the
-        // machine; it is checked when the machine is not overloaded.
-        if (load_average() < 1.5)
+        // The wall-clock gap is the user's experience, but it also holds the time other
+        // processes had the CPU; it is checked when the machine has a core for each runnable task.
+        if (load_average() < double(std::max(1u, std::thread::hardware_concurrency())))
             QVERIFY2(max_gap < 50, qPrintable(QString("the GUI thread stalled for %1 ms").arg(max_gap)));
     }
 };

@@ -7,6 +7,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QValueAxis>
 #include <QtTest>
 
 #include "run_data.h"
@@ -45,6 +46,7 @@ private slots:
     void downsampledImageAveragesCells();
     void largeMatrixRendersQuickly();
     void computeViewMatchesCostModel();
+    void computeViewDrawsLongRunsAsTouchingBars();
     void breakdownModelIsConsistent();
     void cacheInspectorShowsSnapshot();
     void memoryCalculatorMatchesPublishedFigures();
@@ -74,6 +76,13 @@ void TestViews::kvMemoryHasOnePointPerPositionOnTheFormula() {
     }
     QCOMPARE(view.capacitySeries()->count(), 2);
     QCOMPARE(view.capacitySeries()->at(0).y() * scale, 128.0 * 1024);
+    // The axis fits the run's bytes, the capacity (far above after 54 of 128 positions) only on request.
+    const double used = view.totalSeries()->at(n - 1).y();
+    QVERIFY(view.bytesAxis()->max() >= used && view.bytesAxis()->max() < 1.5 * used);
+    QVERIFY(view.capacitySeries()->name().contains("off scale"));
+    view.setScaledToCapacity(true);
+    QVERIFY(view.bytesAxis()->max() * view.byteUnit().scale >= 128.0 * 1024);
+    QVERIFY(!view.capacitySeries()->name().contains("off scale"));
 }
 
 void TestViews::kvMemoryLayerStackAddsUpToTheTotal() {
@@ -241,17 +250,19 @@ void TestViews::computeViewMatchesCostModel() {
     ComputeView view(&data);
     feed(data, run);
     view.refreshNow();
-    QCOMPARE(view.prefillBars()->count(), 50);
-    QCOMPARE(view.decodeBars()->count(), 50);
-    QCOMPARE(view.decodeBars()->at(0), 0.0);
-    QCOMPARE(view.prefillBars()->at(1), 0.0);
+    // One bar (4 outline points) per step: the prefill in its series, the 49 decode steps in theirs.
+    QCOMPARE(view.prefillBars()->upperSeries()->count(), 4);
+    QCOMPARE(view.decodeBars()->upperSeries()->count(), 4 * 49);
     CostParams prefill;
     prefill.n_tokens = 5;
     const double prefill_flops = total(forward_costs(run.config, prefill)).flops;
     CostParams decode;
     decode.first_pos = 5;
     const double decode_flops = total(forward_costs(run.config, decode)).flops;
-    QCOMPARE(view.prefillBars()->at(0) / view.decodeBars()->at(1), prefill_flops / decode_flops);
+    QVERIFY(qAbs(view.stepBarFlops(0) - prefill_flops) < 1e-9 * prefill_flops);
+    QVERIFY(qAbs(view.stepBarFlops(1) - decode_flops) < 1e-9 * decode_flops);
+    QVERIFY(view.stepBarFlops(49) > view.stepBarFlops(1));  // attention reads one more key per step
+    QCOMPARE(view.stepBarFlops(50), 0.0);
 
     // Cumulative: with the cache the run's own sum; without it every step recomputes 0..pos.
     double cached = 0, uncached = 0;
@@ -273,6 +284,36 @@ void TestViews::computeViewMatchesCostModel() {
     // Prefill reuses weights across 5 tokens: higher intensity than decode.
     QVERIFY(view.intensityBars()->at(0) > 2.0 * view.intensityBars()->at(1));
     QVERIFY(view.intensityBars()->at(1) > 0.0);
+}
+
+void TestViews::computeViewDrawsLongRunsAsTouchingBars() {
+    const auto run = test::make_synthetic_run(500, 5, 512);
+    RunData data;
+    ComputeView view(&data);
+    view.resize(1200, 800);
+    view.show();
+    feed(data, run);
+    QElapsedTimer clock;
+    clock.start();
+    view.refreshNow();
+    const qint64 first_ms = clock.elapsed();
+    qInfo("compute view: 500 steps drawn at once in %lld ms", first_ms);
+    // Catching up with a whole run (a tab brought to the front after it) is one redraw that must
+    // stay under the 50 ms stall limit (it takes about 10 ms).
+    QVERIFY2(first_ms < 50, qPrintable(QString::number(first_ms)));
+    // 499 decode bars that touch: a left foot, two points per bar, a right foot.
+    QCOMPARE(view.decodeBars()->upperSeries()->count(), 2 * 499 + 2);
+    for (int step : {1, 250, 499}) {
+        CostParams p;
+        p.first_pos = 4 + step;
+        const double expected = total(forward_costs(run.config, p)).flops;
+        QVERIFY2(qAbs(view.stepBarFlops(step) - expected) < 1e-9 * expected, qPrintable(QString::number(step)));
+    }
+    // A second refresh with no new step leaves the axes alone (no relayout of the chart).
+    QSignalSpy ranges(qobject_cast<QValueAxis*>(view.cumulativeChartView()->chart()->axes(Qt::Horizontal).first()),
+                      &QValueAxis::rangeChanged);
+    view.refreshNow();
+    QCOMPARE(ranges.count(), 0);
 }
 
 void TestViews::breakdownModelIsConsistent() {

@@ -57,6 +57,16 @@ QString AttentionHeatmap::tokenLabel(int position) const {
     return label.replace('\n', QStringLiteral("\\n"));
 }
 
+std::pair<int, int> AttentionHeatmap::selectedRows() const {
+    const int selected = run_->selectedStep();
+    for (const auto& step : run_->steps()) {
+        if (step.step != selected) continue;
+        const int first = std::min(step.first_pos, size_);
+        return {first, std::min(step.first_pos + step.n_positions, size_) - first};
+    }
+    return {0, 0};
+}
+
 QPoint AttentionHeatmap::cellAt(const QPoint& pos) const {
     const QRect r = matrixRect();
     if (size_ <= 0 || !r.contains(pos) || r.width() <= 0) return {-1, -1};
@@ -108,31 +118,32 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
 
-    // Token labels when a cell is at least one text line tall.
+    // The rows of the selected step: the queries it computed (the whole prompt for the prefill).
+    const double row = double(r.height()) / size_;
+    if (const auto [first, count] = selectedRows(); count > 0) {
+        p.setPen(QPen(QColor(255, 127, 14), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(r.left() - 3, r.top() + first * row - 1, r.width() + 6, count * row + 2));
+    }
+
+    // Token labels on both axes: every position when a cell is a text line tall, otherwise
+    // every n-th one, with its position number in front.
     const double cell = double(r.width()) / size_;
     const QFontMetrics fm(font());
+    const int line = fm.height();
+    const int stride = std::max(1, int(std::ceil(line * 0.9 / std::max(cell, 1e-6))));
     p.setPen(palette().text().color());
-    if (cell >= fm.height() * 0.9) {
-        for (int i = 0; i < size_; ++i) {
-            const QString label = fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelWidth - 6);
-            const int y = r.top() + int(i * cell);
-            p.drawText(QRect(0, y, kLabelWidth - 4, int(cell)), Qt::AlignRight | Qt::AlignVCenter, label);
-            p.save();
-            p.translate(r.left() + int(i * cell), r.top() - 4);
-            p.rotate(-60);
-            p.drawText(QRect(0, -int(cell), kLabelHeight + 20, int(cell)), Qt::AlignLeft | Qt::AlignVCenter,
-                       fm.elidedText(tokenLabel(i), Qt::ElideRight, kLabelHeight + 10));
-            p.restore();
-        }
-    } else {
-        // Position numbers at a few ticks instead.
-        const int step = std::max(1, int(std::ceil(size_ / 8.0)));
-        for (int i = 0; i < size_; i += step) {
-            const int off = int(i * cell);
-            p.drawText(QRect(0, r.top() + off - 8, kLabelWidth - 4, 16), Qt::AlignRight | Qt::AlignVCenter,
-                       QString::number(i));
-            p.drawText(QRect(r.left() + off - 20, r.top() - 18, 40, 16), Qt::AlignCenter, QString::number(i));
-        }
+    for (int i = 0; i < size_; i += stride) {
+        const QString text = stride == 1 ? tokenLabel(i) : QStringLiteral("%1 %2").arg(i).arg(tokenLabel(i));
+        const int mid = int((i + 0.5) * cell);
+        p.drawText(QRect(0, r.top() + mid - line / 2, kLabelWidth - 4, line), Qt::AlignRight | Qt::AlignVCenter,
+                   fm.elidedText(text, Qt::ElideRight, kLabelWidth - 6));
+        p.save();
+        p.translate(r.left() + mid, r.top() - 4);
+        p.rotate(-60);
+        p.drawText(QRect(0, -line / 2, kLabelHeight + 20, line), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(text, Qt::ElideRight, kLabelHeight + 10));
+        p.restore();
     }
     p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
 

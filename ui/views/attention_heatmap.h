@@ -5,6 +5,7 @@
 // probability under the mouse. Decode steps add rows live, so the causal triangle grows.
 #include <QImage>
 #include <QWidget>
+#include <utility>
 
 namespace kvs::ui {
 
@@ -23,6 +24,9 @@ public:
     static constexpr int kMaxSide = 1024;
     // Text of the tooltip for the cell under a widget position; empty outside the matrix.
     QString tooltipAt(const QPoint& pos) const;
+    // The query rows of the selected step (first row, count), framed in orange; count 0 when
+    // no step is selected or its rows are not in the matrix.
+    std::pair<int, int> selectedRows() const;
     // Query and key position under a widget position, or (-1, -1).
     QPoint cellAt(const QPoint& pos) const;
 

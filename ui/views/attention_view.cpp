@@ -52,9 +52,11 @@ void AttentionView::refreshNow() {
 void AttentionView::fitGrid() {
     grid_->refreshNow();
     grid_->adjustSize();
-    // Give the grid the width it needs (up to half the view); the heatmap takes the rest.
+    // Give the grid the width it needs (up to 60% of the view, so that a model with 8 heads
+    // shows whole); the heatmap takes the rest.
     const int total = splitter_->width();
-    const int want = std::min(total / 2, grid_->sizeHint().width() + scroll_->verticalScrollBar()->sizeHint().width() + 6);
+    const int want =
+        std::min(total * 3 / 5, grid_->sizeHint().width() + scroll_->verticalScrollBar()->sizeHint().width() + 6);
     if (total > 0) splitter_->setSizes({want, total - want});
 }
 

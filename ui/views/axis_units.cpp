@@ -1,5 +1,7 @@
 #include "views/axis_units.h"
 
+#include <QChart>
+#include <QValueAxis>
 #include <cmath>
 
 namespace kvs::ui {
@@ -23,6 +25,30 @@ QString human_flops(double flops) {
     const double v = flops / u.scale;
     if (u.scale == 1.0) return QStringLiteral("%1 %2").arg(v, 0, 'f', 0).arg(u.name);
     return QStringLiteral("%1 %2").arg(v, 0, 'f', v < 10 ? 2 : (v < 100 ? 1 : 0)).arg(u.name);
+}
+
+void set_nice_range(QValueAxis* axis, double max, double min) {
+    const double span = max > min ? max - min : 1.0;
+    const double raw = span / 5.0;  // about five intervals
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10.0 * magnitude;
+    for (double m : {1.0, 2.0, 2.5, 5.0})
+        if (m * magnitude >= raw) {
+            step = m * magnitude;
+            break;
+        }
+    const double top = min + std::ceil(span / step - 1e-9) * step;
+    const int ticks = int(std::lround((top - min) / step)) + 1;
+    if (axis->min() != min || axis->max() != top) axis->setRange(min, top);
+    if (axis->tickCount() != ticks) axis->setTickCount(ticks);
+}
+
+void set_title_if_changed(QChart* chart, const QString& title) {
+    if (chart->title() != title) chart->setTitle(title);
+}
+
+void set_title_if_changed(QAbstractAxis* axis, const QString& title) {
+    if (axis->titleText() != title) axis->setTitleText(title);
 }
 
 }  // namespace kvs::ui

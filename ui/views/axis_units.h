@@ -3,6 +3,10 @@
 // instead of "1572864".
 #include <QString>
 
+class QAbstractAxis;
+class QChart;
+class QValueAxis;
+
 namespace kvs::ui {
 
 struct AxisUnit {
@@ -16,5 +20,14 @@ AxisUnit byte_unit_for(double max_bytes);
 AxisUnit flop_unit_for(double max_flops);
 // "12.3 GFLOP"
 QString human_flops(double flops);
+
+// Sets the axis to [min, a round number >= max] with ticks at 1, 2, 2.5 or 5 times a power of
+// ten, and touches the axis only when that range changes: every change of a chart axis lays
+// out all of the chart's series again, so a chart that grows by a point a step would otherwise
+// pay that on every redraw.
+void set_nice_range(QValueAxis* axis, double max, double min = 0.0);
+// Sets text only when it differs (a new chart or axis title also lays the chart out again).
+void set_title_if_changed(QChart* chart, const QString& title);
+void set_title_if_changed(QAbstractAxis* axis, const QString& title);
 
 }  // namespace kvs::ui

@@ -164,7 +164,7 @@ ExportResult export_all(RunData& run, const QString& dir, const ExportOptions& o
             view.setBatch(layout.batch);
             if (!run.kvPoints().empty()) view.setTokens(std::max(1, run.kvPoints().back().positions));
         }
-        prepare(&view, QSize(720, 520), [] {});
+        prepare(&view, QSize(1100, 600), [] {});
         write_all(&view, "memory_calculator");
     }
     if (options.events) {

@@ -1,5 +1,6 @@
 #include "views/compute_view.h"
 
+#include <QAreaSeries>
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -10,11 +11,11 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
-#include <QStackedBarSeries>
 #include <QTableView>
 #include <QValueAxis>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "run_data.h"
 #include "views/axis_units.h"
@@ -43,6 +44,20 @@ const char* kIntensityHelp =
     "token, so its intensity is high (compute-bound); a decode step reads every weight for a single "
     "token, about 1 FLOP per byte at f16/f32 (memory-bound).";
 
+// Steps up to this count are drawn as separate bars; beyond, bars touch (a step is a pixel or two).
+constexpr std::size_t kGapSteps = 120;
+
+// A tick interval of 1, 2 or 5 times a power of ten that gives at most about ten labels.
+double nice_step_interval(double last_step) {
+    double interval = 1.0;
+    while (last_step / interval > 10.0) {
+        if (last_step / (interval * 2) <= 10.0) return interval * 2;
+        if (last_step / (interval * 5) <= 10.0) return interval * 5;
+        interval *= 10;
+    }
+    return interval;
+}
+
 QChartView* make_view(QChart* chart) {
     chart->legend()->setAlignment(Qt::AlignBottom);
     auto* view = new QChartView(chart);
@@ -56,25 +71,34 @@ QChartView* make_view(QChart* chart) {
 ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(run) {
     redraw_ = new RedrawCoalescer([this] { rebuild(); }, this);
 
-    // FLOPs per step.
+    // FLOPs per step: bars drawn as the outline of two area series over a numeric step axis.
+    // (A bar series needs a category per step, and laying out hundreds of categories made each
+    // redraw of a long run take longer than the event loop may be held.)
     step_chart_ = new QChart;
     step_chart_->setTitle(tr("FLOPs per step"));
-    prefill_set_ = new QBarSet(tr("prefill"));
-    prefill_set_->setColor(QColor(214, 39, 40));
-    decode_set_ = new QBarSet(tr("decode"));
-    decode_set_->setColor(QColor(31, 119, 180));
-    step_series_ = new QStackedBarSeries;
-    step_series_->append(prefill_set_);
-    step_series_->append(decode_set_);
-    step_series_->setBarWidth(0.9);
-    step_chart_->addSeries(step_series_);
-    step_axis_x_ = new QBarCategoryAxis;
-    step_axis_x_->setTitleText(tr("step"));
+    auto make_bars = [this](const QString& name, QColor color) {
+        auto* area = new QAreaSeries(new QLineSeries);
+        area->upperSeries()->setParent(area);
+        area->setName(name);
+        area->setColor(color);
+        area->setBorderColor(color.darker(120));
+        step_chart_->addSeries(area);
+        return area;
+    };
+    prefill_area_ = make_bars(tr("prefill"), QColor(214, 39, 40));
+    decode_area_ = make_bars(tr("decode"), QColor(31, 119, 180));
+    step_axis_x_ = new QValueAxis;
+    step_axis_x_->setTitleText(tr("step (0 = prefill)"));
+    step_axis_x_->setLabelFormat("%d");
+    step_axis_x_->setTickType(QValueAxis::TicksDynamic);
+    step_axis_x_->setTickAnchor(0.0);
     step_axis_y_ = new QValueAxis;
     step_chart_->addAxis(step_axis_x_, Qt::AlignBottom);
     step_chart_->addAxis(step_axis_y_, Qt::AlignLeft);
-    step_series_->attachAxis(step_axis_x_);
-    step_series_->attachAxis(step_axis_y_);
+    for (QAreaSeries* a : {prefill_area_, decode_area_}) {
+        a->attachAxis(step_axis_x_);
+        a->attachAxis(step_axis_y_);
+    }
     step_view_ = make_view(step_chart_);
 
     // Cumulative FLOPs with and without the cache.
@@ -109,6 +133,7 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     intensity_series_->setLabelsVisible(true);
     intensity_series_->setLabelsFormat("@value");
     intensity_series_->setLabelsPosition(QAbstractBarSeries::LabelsInsideEnd);
+    intensity_series_->setLabelsPrecision(3);
     intensity_chart_->addSeries(intensity_series_);
     intensity_x_ = new QBarCategoryAxis;
     intensity_x_->append({tr("prefill"), tr("decode (mean)")});
@@ -126,8 +151,11 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     breakdown_table_ = new QTableView;
     breakdown_table_->setModel(breakdown_);
     breakdown_table_->verticalHeader()->setVisible(false);
+    // Compact rows and the op names taking what the numbers leave, so that every column fits.
     breakdown_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    breakdown_table_->horizontalHeader()->setStretchLastSection(true);
+    breakdown_table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    breakdown_table_->horizontalHeader()->setStretchLastSection(false);
+    breakdown_table_->verticalHeader()->setDefaultSectionSize(breakdown_table_->fontMetrics().height() + 6);
     breakdown_table_->setAlternatingRowColors(true);
     breakdown_title_ = new QLabel;
     auto* breakdown_panel = new QWidget;
@@ -143,8 +171,14 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     grid->addWidget(framed(intensity_view_, tr(kIntensityHelp)), 1, 1);
 
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::runStarted, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::cleared, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::runStarted, this, [this] {
+        costs_.clear();
+        redraw_->request();
+    });
+    connect(run_, &RunData::cleared, this, [this] {
+        costs_.clear();
+        redraw_->request();
+    });
     connect(run_, &RunData::selectionChanged, this, &ComputeView::rebuildBreakdown);
     rebuild();
 }
@@ -160,34 +194,58 @@ QWidget* ComputeView::framed(QWidget* content, const QString& help) {
 
 void ComputeView::refreshNow() { redraw_->flush(); }
 
-void ComputeView::rebuild() {
-    const std::vector<StepCost> costs = step_costs(*run_);
+double ComputeView::stepBarFlops(int step) const {
+    // Read back from what is drawn: the top of the bar whose span holds `step`.
+    for (QAreaSeries* area : {prefill_area_, decode_area_}) {
+        const QList<QPointF> points = area->upperSeries()->points();
+        for (int i = 0; i + 1 < points.size(); ++i) {
+            const QPointF& a = points[i];
+            const QPointF& b = points[i + 1];
+            if (a.y() > 0 && a.y() == b.y() && a.x() < step && b.x() > step) return a.y() * step_unit_.scale;
+        }
+    }
+    return 0.0;
+}
 
-    // Per-step bars: a step's FLOPs go into the set of its phase, zero in the other.
+void ComputeView::rebuild() {
+    append_step_costs(*run_, costs_);
+    const std::vector<StepCost>& costs = costs_;
+
+    // Per-step bars, one area series per phase. Each bar is an outline (left edge, top, right
+    // edge); past kGapSteps the bars touch, so a long run costs two points per step.
     double max_step = 0.0;
     for (const auto& c : costs) max_step = std::max(max_step, c.flops);
     const AxisUnit step_unit = flop_unit_for(max_step);
-    QList<qreal> prefill, decode;
-    QStringList categories;
+    const bool gaps = costs.size() <= kGapSteps;
+    const double half = gaps ? 0.4 : 0.5;
+    QList<QPointF> prefill, decode;
     for (const auto& c : costs) {
-        const bool is_prefill = c.phase == Phase::Prefill;
-        prefill.append(is_prefill ? c.flops / step_unit.scale : 0.0);
-        decode.append(is_prefill ? 0.0 : c.flops / step_unit.scale);
-        categories.append(QString::number(c.step));
+        QList<QPointF>& bars = c.phase == Phase::Prefill ? prefill : decode;
+        const double v = c.flops / step_unit.scale;
+        const double left = c.step - half, right = c.step + half;
+        if (gaps || bars.isEmpty() || bars.back().x() != left) bars.append({left, 0.0});
+        bars.append({left, v});
+        bars.append({right, v});
+        if (gaps) bars.append({right, 0.0});
     }
-    prefill_set_->remove(0, prefill_set_->count());
-    decode_set_->remove(0, decode_set_->count());
-    prefill_set_->append(prefill);
-    decode_set_->append(decode);
-    step_axis_x_->clear();
-    step_axis_x_->append(categories);
-    // Hundreds of step numbers overlap: show them only while they fit.
-    step_axis_x_->setLabelsVisible(categories.size() <= 40);
-    step_axis_x_->setTitleText(categories.size() <= 40 ? tr("step")
-                                                       : tr("step (0 to %1)").arg(categories.size() - 1));
-    step_axis_y_->setRange(0, std::max(max_step / step_unit.scale * 1.05, 1e-9));
-    step_axis_y_->applyNiceNumbers();
-    step_axis_y_->setTitleText(step_unit.name);
+    for (QList<QPointF>* bars : {&prefill, &decode})
+        if (!gaps && !bars->isEmpty()) bars->append({bars->back().x(), 0.0});
+    prefill_area_->upperSeries()->replace(prefill);
+    decode_area_->upperSeries()->replace(decode);
+    const double last_step = costs.empty() ? 1.0 : std::max(1.0, double(costs.back().step));
+    // The step axis ends at a round step count so that it changes (and the chart is laid out
+    // again) only now and then, not on every step.
+    const double interval = nice_step_interval(last_step);
+    const double axis_end = std::ceil(last_step / interval) * interval + 0.5;
+    // Whichever goes first, range or interval, must not make a moment with hundreds of ticks
+    // (each a label to lay out): a coarser interval goes before a longer range, a finer one after.
+    const bool coarser = interval > step_axis_x_->tickInterval();
+    if (coarser) step_axis_x_->setTickInterval(interval);
+    if (step_axis_x_->max() != axis_end) step_axis_x_->setRange(-0.5, axis_end);
+    if (!coarser && step_axis_x_->tickInterval() != interval) step_axis_x_->setTickInterval(interval);
+    set_nice_range(step_axis_y_, std::max(max_step / step_unit.scale * 1.05, 1e-9));
+    set_title_if_changed(step_axis_y_, step_unit.name);
+    step_unit_ = step_unit;
 
     // Cumulative FLOPs against the sequence length each step reaches.
     QList<QPointF> cached, uncached;
@@ -204,14 +262,13 @@ void ComputeView::rebuild() {
         for (QPointF& pt : *list) pt.setY(pt.y() / cum_unit.scale);
     cached_line_->replace(cached);
     uncached_line_->replace(uncached);
-    cumulative_x_->setRange(0, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
-    cumulative_y_->setRange(0, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
-    cumulative_x_->applyNiceNumbers();
-    cumulative_y_->applyNiceNumbers();
-    cumulative_y_->setTitleText(cum_unit.name);
-    if (!costs.empty() && sum_cached > 0)
-        cumulative_chart_->setTitle(tr("Cumulative FLOPs: without the cache %1x more")
-                                        .arg(sum_uncached / sum_cached, 0, 'f', 1));
+    set_nice_range(cumulative_x_, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
+    set_nice_range(cumulative_y_, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
+    set_title_if_changed(cumulative_y_, cum_unit.name);
+    set_title_if_changed(cumulative_chart_, !costs.empty() && sum_cached > 0
+                                                ? tr("Cumulative FLOPs: without the cache %1x more")
+                                                      .arg(sum_uncached / sum_cached, 0, 'f', 1)
+                                                : tr("Cumulative FLOPs: with vs without KV cache"));
 
     // Intensity: prefill against the decode steps taken together.
     double pf = 0, pb = 0, df = 0, db = 0;
@@ -221,11 +278,14 @@ void ComputeView::rebuild() {
     }
     const double prefill_intensity = pb > 0 ? pf / pb : 0.0;
     const double decode_intensity = db > 0 ? df / db : 0.0;
-    intensity_set_->remove(0, intensity_set_->count());
-    intensity_set_->append({prefill_intensity, decode_intensity});
-    intensity_y_->setRange(0, std::max({prefill_intensity, decode_intensity, 1.0}) * 1.15);
-    intensity_y_->applyNiceNumbers();
-    intensity_series_->setLabelsPrecision(3);
+    if (intensity_set_->count() != 2) {
+        intensity_set_->remove(0, intensity_set_->count());
+        intensity_set_->append({prefill_intensity, decode_intensity});
+    } else {
+        if (intensity_set_->at(0) != prefill_intensity) intensity_set_->replace(0, prefill_intensity);
+        if (intensity_set_->at(1) != decode_intensity) intensity_set_->replace(1, decode_intensity);
+    }
+    set_nice_range(intensity_y_, std::max({prefill_intensity, decode_intensity, 1.0}) * 1.15);
 
     rebuildBreakdown();
 }

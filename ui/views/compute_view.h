@@ -4,13 +4,18 @@
 // measured times when present, and the arithmetic intensity of prefill against decode.
 #include <QWidget>
 
+#include <vector>
+
+#include "views/axis_units.h"
+#include "views/step_costs.h"
+
+class QAreaSeries;
 class QBarCategoryAxis;
 class QBarSet;
 class QChart;
 class QChartView;
 class QLabel;
 class QLineSeries;
-class QStackedBarSeries;
 class QBarSeries;
 class QTableView;
 class QValueAxis;
@@ -32,8 +37,11 @@ public:
     QChartView* intensityChartView() const { return intensity_view_; }
     QLineSeries* cachedCumulative() const { return cached_line_; }
     QLineSeries* uncachedCumulative() const { return uncached_line_; }
-    QBarSet* prefillBars() const { return prefill_set_; }
-    QBarSet* decodeBars() const { return decode_set_; }
+    // The per-step bars: one area series per phase, outlines of bars over a numeric step axis.
+    QAreaSeries* prefillBars() const { return prefill_area_; }
+    QAreaSeries* decodeBars() const { return decode_area_; }
+    // The height of the bar drawn for `step`, in FLOPs (0 when there is none).
+    double stepBarFlops(int step) const;
     QBarSet* intensityBars() const { return intensity_set_; }
     OpBreakdownModel* breakdownModel() const { return breakdown_; }
     // The step the breakdown shows: the selected one, else the last.
@@ -48,10 +56,11 @@ private:
     RedrawCoalescer* redraw_;
     QChart* step_chart_;
     QChartView* step_view_;
-    QStackedBarSeries* step_series_;
-    QBarSet* prefill_set_;
-    QBarSet* decode_set_;
-    QBarCategoryAxis* step_axis_x_;
+    QAreaSeries* prefill_area_;
+    QAreaSeries* decode_area_;
+    QValueAxis* step_axis_x_;
+    AxisUnit step_unit_;
+    std::vector<StepCost> costs_;  // of the steps so far, extended as steps arrive
     QValueAxis* step_axis_y_;
     QChart* cumulative_chart_;
     QChartView* cumulative_view_;

@@ -82,15 +82,18 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     chart_->addAxis(axis_y_, Qt::AlignLeft);
 
     total_ = new QLineSeries;
-    total_->setName(tr("cache (measured)"));
+    total_->setName(tr("measured"));
     total_->setPen(QPen(QColor(31, 119, 180), 2.5));
     formula_ = new QLineSeries;
-    formula_->setName(tr("2·L·kv_heads·head_dim·pos·bytes"));
+    formula_->setName(tr("formula"));
     formula_->setPen(QPen(QColor(214, 39, 40), 1.5, Qt::DashLine));
     capacity_ = new QLineSeries;
     capacity_->setName(tr("allocated capacity"));
     capacity_->setPen(QPen(QColor(127, 127, 127), 1.5, Qt::DotLine));
-    for (QLineSeries* s : {total_, formula_, capacity_}) {
+    selection_ = new QLineSeries;
+    selection_->setName(tr("selected step"));
+    selection_->setPen(QPen(QColor(255, 127, 14), 2));
+    for (QLineSeries* s : {total_, formula_, capacity_, selection_}) {
         chart_->addSeries(s);
         s->attachAxis(axis_x_);
         s->attachAxis(axis_y_);
@@ -103,6 +106,9 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     stacked_box_ = new QCheckBox(tr("Stack per layer"));
     stacked_box_->setChecked(true);
     stacked_box_->setToolTip(tr("Fill the area under the total with one band per layer."));
+    capacity_box_ = new QCheckBox(tr("Scale to capacity"));
+    capacity_box_->setToolTip(tr("Extend the vertical axis to the bytes allocated up front for the whole context."));
+    connect(capacity_box_, &QCheckBox::toggled, this, [this] { redraw_->request(); });
     projection_box_ = new QCheckBox(tr("Compare with real models"));
     connect(stacked_box_, &QCheckBox::toggled, this, [this] { redraw_->request(); });
     connect(projection_box_, &QCheckBox::toggled, this, &KvMemoryView::setProjectionsVisible);
@@ -145,6 +151,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(stacked_box_);
+    bar->addWidget(capacity_box_);
     bar->addWidget(projection_box_);
     bar->addStretch();
     bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
@@ -156,6 +163,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::runStarted, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::cleared, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::selectionChanged, this, &KvMemoryView::updateSelectionMarker);
     rebuild();
     rebuildProjections();
 }
@@ -164,6 +172,11 @@ void KvMemoryView::refreshNow() { redraw_->flush(); }
 
 void KvMemoryView::setStackedLayers(bool on) {
     stacked_box_->setChecked(on);
+    refreshNow();
+}
+
+void KvMemoryView::setScaledToCapacity(bool on) {
+    capacity_box_->setChecked(on);
     refreshNow();
 }
 
@@ -187,7 +200,9 @@ void KvMemoryView::rebuild() {
     const int last_pos = samples.empty() ? 0 : samples.back().position;
     const double allocated = run_->kvPoints().empty() ? double(layout.bytes_allocated())
                                                       : double(run_->kvPoints().back().total_bytes_allocated);
-    double max_bytes = allocated;
+    // The capacity is usually far above a short run's bytes: scaled to it, the run would be a
+    // sliver at the bottom. The axis fits the run unless asked to take in the capacity.
+    double max_bytes = samples.empty() || capacity_box_->isChecked() ? allocated : 0.0;
     for (const auto& s : samples) max_bytes = std::max(max_bytes, s.total_bytes);
     unit_ = byte_unit_for(max_bytes);
 
@@ -202,18 +217,22 @@ void KvMemoryView::rebuild() {
     formula_->replace(formula);
     const double x_max = std::max(1, last_pos);
     capacity_->replace(QList<QPointF>{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}});
-    capacity_->setName(tr("allocated capacity (%1 positions)").arg(layout.capacity));
+    const bool off_scale = allocated > max_bytes * 1.05;
+    const QString capacity_name =
+        off_scale ? tr("allocated %1 (off scale)").arg(human_bytes(std::int64_t(allocated)))
+                  : tr("allocated %1 (%2 positions)").arg(human_bytes(std::int64_t(allocated))).arg(layout.capacity);
+    if (capacity_->name() != capacity_name) capacity_->setName(capacity_name);
 
     rebuildLayerAreas(samples);
+    updateSelectionMarker();
 
-    axis_x_->setRange(0, x_max);
-    axis_y_->setRange(0, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
-    axis_x_->applyNiceNumbers();
-    axis_y_->applyNiceNumbers();
-    axis_y_->setTitleText(tr("KV cache (%1)").arg(unit_.name));
+    set_nice_range(axis_x_, x_max);
+    set_nice_range(axis_y_, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
+    set_title_if_changed(axis_y_, tr("KV cache (%1)").arg(unit_.name));
     if (has_run) {
         const auto& c = run_->run().config;
-        chart_->setTitle(tr("KV cache memory: %1, %2 layers x %3 KV heads x %4 dims x %5 B = %6 per token")
+        set_title_if_changed(chart_, tr("KV cache of %1: 2 (K, V) \u00d7 %2 layers \u00d7 %3 KV heads \u00d7 %4 dims "
+                                        "\u00d7 %5 B = %6 per token")
                              .arg(QString::fromStdString(c.name))
                              .arg(layout.n_layers)
                              .arg(layout.n_kv_heads)
@@ -221,8 +240,22 @@ void KvMemoryView::rebuild() {
                              .arg(bytes_per_element(layout.dtype))
                              .arg(human_bytes(layout.bytes_per_token())));
     } else {
-        chart_->setTitle(tr("KV cache memory (no run yet)"));
+        set_title_if_changed(chart_, tr("KV cache memory (no run yet)"));
     }
+}
+
+void KvMemoryView::updateSelectionMarker() {
+    // A vertical line at the cache length after the selected step, up to its bytes.
+    const int selected = run_->selectedStep();
+    for (const KvPoint& p : run_->kvPoints()) {
+        if (p.step != selected) continue;
+        const double x = p.positions, y = double(p.total_bytes_used) / unit_.scale;
+        selection_->replace(QList<QPointF>{{x, 0.0}, {x, y}});
+        selection_->setName(tr("step %1: %2").arg(selected).arg(human_bytes(p.total_bytes_used)));
+        return;
+    }
+    selection_->clear();
+    selection_->setName(tr("selected step"));
 }
 
 void KvMemoryView::rebuildLayerAreas(const std::vector<KvPositionSample>& samples) {
@@ -249,7 +282,7 @@ void KvMemoryView::rebuildLayerAreas(const std::vector<KvPositionSample>& sample
     }
     if (grows) {
         // Series are drawn in the order they were added: put the lines back on top of the areas.
-        for (QLineSeries* s : {total_, formula_, capacity_}) {
+        for (QLineSeries* s : {total_, formula_, capacity_, selection_}) {
             chart_->removeSeries(s);
             chart_->addSeries(s);
             s->attachAxis(axis_x_);

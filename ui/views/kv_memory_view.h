@@ -47,9 +47,14 @@ public:
     QLineSeries* totalSeries() const { return total_; }
     QLineSeries* formulaSeries() const { return formula_; }
     QLineSeries* capacitySeries() const { return capacity_; }
+    // The marker of the selected step: a vertical line at its cache length (empty without one).
+    QLineSeries* selectionSeries() const { return selection_; }
     int layerAreaCount() const { return int(layer_areas_.size()); }
     AxisUnit byteUnit() const { return unit_; }
     void setStackedLayers(bool on);
+    // The vertical axis reaches the allocated capacity (off: it fits the run's bytes).
+    void setScaledToCapacity(bool on);
+    QValueAxis* bytesAxis() const { return axis_y_; }
     void setProjectionsVisible(bool on);
     // Preset names currently projected.
     QStringList projectedPresets() const;
@@ -58,6 +63,7 @@ private:
     void rebuild();
     void rebuildLayerAreas(const std::vector<KvPositionSample>& samples);
     void rebuildProjections();
+    void updateSelectionMarker();
 
     RunData* run_;
     RedrawCoalescer* redraw_;
@@ -68,8 +74,10 @@ private:
     QLineSeries* total_;
     QLineSeries* formula_;
     QLineSeries* capacity_;
+    QLineSeries* selection_;
     std::vector<QAreaSeries*> layer_areas_;
     QCheckBox* stacked_box_;
+    QCheckBox* capacity_box_;
     QCheckBox* projection_box_;
     QComboBox* projection_dtype_;
     QListWidget* preset_list_;

@@ -3,6 +3,9 @@
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLocale>
+#include <QTableWidget>
 #include <QLabel>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -67,18 +70,52 @@ MemoryCalculatorView::MemoryCalculatorView(QWidget* parent) : QWidget(parent) {
     note_ = new QLabel;
     note_->setWordWrap(true);
 
+    auto* explanation = new QLabel(tr(kHelp));
+    explanation->setWordWrap(true);
+    explanation->setStyleSheet(QStringLiteral("color: palette(dark);"));
+
+    // Every preset at the same tokens, batch and storage type, to compare model shapes.
+    comparison_ = new QTableWidget(0, 3);
+    comparison_->setObjectName("presetComparison");
+    comparison_->setHorizontalHeaderLabels({tr("Model"), tr("Per token"), tr("Total")});
+    comparison_->verticalHeader()->setVisible(false);
+    comparison_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    comparison_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    comparison_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    comparison_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    comparison_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    comparison_->setAlternatingRowColors(true);
+    comparison_->setToolTip(tr("Double-click a model to fill the calculator with its shape."));
+    connect(comparison_, &QTableWidget::cellDoubleClicked, this,
+            [this](int row, int) { selectPreset(comparison_->item(row, 0)->data(Qt::UserRole).toString()); });
+    comparison_title_ = new QLabel;
+
     auto* title = new QHBoxLayout;
     title->addWidget(new QLabel(tr("<b>KV cache memory calculator</b>")));
     title->addStretch();
     title->addWidget(make_help_label(tr(kHelp), this));
+    auto* left = new QVBoxLayout;
+    left->addLayout(form);
+    left->addSpacing(8);
+    left->addWidget(formula_);
+    left->addWidget(result_);
+    left->addWidget(note_);
+    left->addSpacing(8);
+    left->addWidget(explanation);
+    left->addStretch();
+    auto* left_box = new QWidget;
+    left_box->setLayout(left);
+    left_box->setMaximumWidth(620);
+    auto* right = new QVBoxLayout;
+    right->addWidget(comparison_title_);
+    right->addWidget(comparison_, 1);
+    auto* columns = new QHBoxLayout;
+    columns->addWidget(left_box, 3);
+    columns->addSpacing(12);
+    columns->addLayout(right, 2);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(title);
-    layout->addLayout(form);
-    layout->addSpacing(8);
-    layout->addWidget(formula_);
-    layout->addWidget(result_);
-    layout->addWidget(note_);
-    layout->addStretch();
+    layout->addLayout(columns, 1);
 
     connect(preset_, &QComboBox::currentIndexChanged, this, &MemoryCalculatorView::onPresetChosen);
     for (QSpinBox* s : {layers_, kv_heads_, head_dim_})
@@ -160,12 +197,40 @@ void MemoryCalculatorView::recompute() {
     }
     total_bytes_ = f->total_bytes;
     bytes_per_token_ = f->bytes_per_token;
+    fillComparison(*type);
     formula_->setText(QString::fromStdString(f->formula));
     result_->setText(tr("%1 bytes = %2 = %3   (%4 per token)")
                          .arg(QString::fromStdString(kvs::group_thousands(f->total_bytes)))
                          .arg(QString::fromStdString(kvs::format_binary_bytes(double(f->total_bytes))))
                          .arg(QString::fromStdString(kvs::format_decimal_bytes(double(f->total_bytes))))
                          .arg(QString::fromStdString(kvs::format_binary_bytes(double(f->bytes_per_token)))));
+}
+
+void MemoryCalculatorView::fillComparison(const kvs::KvStorageType& type) {
+    auto presets = kvs::model_presets();
+    if (!presets || !comparison_) return;
+    comparison_title_->setText(tr("Every preset at %1 tokens × %2 in %3")
+                                   .arg(QLocale().toString(tokens_->value()))
+                                   .arg(batch_->value() == 1 ? tr("1 sequence") : tr("%1 sequences").arg(batch_->value()))
+                                   .arg(QString::fromStdString(type.name)));
+    comparison_->setRowCount(int(presets->size()));
+    int row = 0;
+    for (const auto& p : *presets) {
+        const auto& c = p.config;
+        auto f = kvs::kv_footprint(kvs::KvShape{c.n_layers, c.n_kv_heads, c.head_dim()}, tokens_->value(),
+                                   batch_->value(), type);
+        auto* name = new QTableWidgetItem(QString::fromStdString(p.display_name));
+        name->setData(Qt::UserRole, QString::fromStdString(p.name));
+        name->setToolTip(tr("%1 layers × %2 KV heads × head_dim %3").arg(c.n_layers).arg(c.n_kv_heads).arg(c.head_dim()));
+        comparison_->setItem(row, 0, name);
+        for (int col : {1, 2}) {
+            const double bytes = !f ? 0.0 : double(col == 1 ? f->bytes_per_token : f->total_bytes);
+            auto* item = new QTableWidgetItem(f ? QString::fromStdString(kvs::format_binary_bytes(bytes)) : tr("n/a"));
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            comparison_->setItem(row, col, item);
+        }
+        ++row;
+    }
 }
 
 }  // namespace kvs::ui

@@ -7,6 +7,11 @@
 class QComboBox;
 class QLabel;
 class QSpinBox;
+class QTableWidget;
+
+namespace kvs {
+struct KvStorageType;
+}
 
 namespace kvs::ui {
 
@@ -27,10 +32,13 @@ public:
     std::int64_t bytesPerToken() const { return bytes_per_token_; }
     QString formulaText() const;
     QString resultText() const;
+    // The table of every preset at the same tokens, batch and type.
+    QTableWidget* comparisonTable() const { return comparison_; }
 
 private:
     void recompute();
     void onPresetChosen(int index);
+    void fillComparison(const kvs::KvStorageType& type);
 
     QComboBox* preset_ = nullptr;
     QSpinBox* layers_ = nullptr;
@@ -42,6 +50,8 @@ private:
     QLabel* formula_ = nullptr;
     QLabel* result_ = nullptr;
     QLabel* note_ = nullptr;
+    QTableWidget* comparison_ = nullptr;
+    QLabel* comparison_title_ = nullptr;
     std::int64_t total_bytes_ = 0;
     std::int64_t bytes_per_token_ = 0;
     bool applying_preset_ = false;

@@ -16,10 +16,20 @@ CostParams cost_params_for(const RunStarted& run, int first_pos, int n_tokens) {
 
 std::vector<StepCost> step_costs(const RunData& run) {
     std::vector<StepCost> out;
-    if (!run.hasRun()) return out;
+    append_step_costs(run, out);
+    return out;
+}
+
+void append_step_costs(const RunData& run, std::vector<StepCost>& costs) {
+    const auto& steps = run.steps();
+    if (!run.hasRun() || costs.size() > steps.size()) {
+        costs.clear();
+        if (!run.hasRun()) return;
+    }
     const RunStarted& started = run.run();
     const auto& op_costs = run.opCosts();
-    for (const StepFinished& s : run.steps()) {
+    for (std::size_t i = costs.size(); i < steps.size(); ++i) {
+        const StepFinished& s = steps[i];
         StepCost c;
         c.step = s.step;
         c.phase = s.phase;
@@ -42,9 +52,8 @@ std::vector<StepCost> step_costs(const RunData& run) {
         const int last_pos = s.first_pos + s.n_positions - 1;
         c.uncached_flops =
             total(forward_costs(started.config, cost_params_for(started, 0, last_pos + 1))).flops;
-        out.push_back(c);
+        costs.push_back(c);
     }
-    return out;
 }
 
 std::vector<OpTotal> op_totals(const std::vector<OpCostEvent>& costs) {

@@ -26,6 +26,9 @@ CostParams cost_params_for(const RunStarted& run, int first_pos, int n_tokens);
 
 // One entry per finished step, in order.
 std::vector<StepCost> step_costs(const RunData& run);
+// Brings `costs` up to date with the run by computing only the steps it lacks (a view that
+// redraws while a run streams in keeps its vector; a cleared or new run starts it over).
+void append_step_costs(const RunData& run, std::vector<StepCost>& costs);
 
 // Op costs of one step summed over layers, one entry per op kind that occurs, in op order.
 struct OpTotal {

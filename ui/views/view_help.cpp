@@ -1,4 +1,5 @@
 #include "views/view_help.h"
+#include <QEvent>
 
 namespace kvs::ui {
 
@@ -17,20 +18,40 @@ QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target) {
     return label;
 }
 
-RedrawCoalescer::RedrawCoalescer(std::function<void()> redraw, QObject* parent, int delay_ms)
-    : QObject(parent), redraw_(std::move(redraw)) {
+RedrawCoalescer::RedrawCoalescer(std::function<void()> redraw, QObject* parent_object, int delay_ms)
+    : QObject(parent_object), redraw_(std::move(redraw)), owner_(qobject_cast<QWidget*>(parent_object)) {
     timer_.setSingleShot(true);
     timer_.setInterval(delay_ms);
-    connect(&timer_, &QTimer::timeout, this, [this] { redraw_(); });
+    connect(&timer_, &QTimer::timeout, this, &RedrawCoalescer::fire);
+    if (owner_) owner_->installEventFilter(this);
 }
 
 void RedrawCoalescer::request() {
     if (!timer_.isActive()) timer_.start();
 }
 
+void RedrawCoalescer::fire() {
+    if (owner_ && owner_->window()->isVisible() && !owner_->isVisible()) {
+        stale_ = true;
+        return;
+    }
+    stale_ = false;
+    redraw_();
+}
+
 void RedrawCoalescer::flush() {
     timer_.stop();
+    stale_ = false;
     redraw_();
+}
+
+bool RedrawCoalescer::eventFilter(QObject* watched, QEvent* event) {
+    // Brought to the front: catch up at once with what arrived while hidden.
+    if (watched == owner_ && event->type() == QEvent::Show && stale_) {
+        stale_ = false;
+        QTimer::singleShot(0, this, &RedrawCoalescer::fire);
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 }  // namespace kvs::ui

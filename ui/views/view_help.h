@@ -12,21 +12,33 @@ namespace kvs::ui {
 // (when given) so Shift+F1 works on the chart itself.
 QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr);
 
-// Calls `redraw` once, `delay_ms` after the first request of a burst.
+// Calls `redraw` once, `delay_ms` after the first request of a burst. When the parent is a
+// widget in a shown window but is itself hidden (a tab not in front), the redraw waits until it
+// is shown: a view nobody sees costs nothing while a run streams in.
 class RedrawCoalescer : public QObject {
     Q_OBJECT
 public:
     RedrawCoalescer(std::function<void()> redraw, QObject* parent, int delay_ms = 30);
     void request();
-    // Runs a pending redraw now (export and tests need the picture up to date).
+    // Runs a pending redraw now, shown or not (export and tests need the picture up to date).
     void flush();
     // Drops a pending redraw.
-    void cancel() { timer_.stop(); }
-    bool pending() const { return timer_.isActive(); }
+    void cancel() {
+        timer_.stop();
+        stale_ = false;
+    }
+    bool pending() const { return timer_.isActive() || stale_; }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    void fire();
+
     std::function<void()> redraw_;
     QTimer timer_;
+    QWidget* owner_ = nullptr;
+    bool stale_ = false;  // a redraw was skipped while the owner was hidden
 };
 
 }  // namespace kvs::ui

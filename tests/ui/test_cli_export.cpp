@@ -1,0 +1,168 @@
+// `kvscope-cli export` run as a user would: as a separate process with no display and no
+// QT_QPA_PLATFORM (the command picks the offscreen platform itself). The files it writes are
+// checked for what they must hold: PNG/SVG/PDF signatures and structure, pictures with real
+// content, one JSON object per event, CSV tables with a header and a row per step or layer.
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+#include <QtTest>
+
+#include "test_paths.h"
+
+namespace {
+
+struct CliRun {
+    int exit_code = -1;
+    QString out, err;
+};
+
+CliRun run_cli(const QStringList& args) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) env.remove(name);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(KVSCOPE_CLI_PATH), args);
+    CliRun r;
+    if (!p.waitForFinished(300000)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QByteArray read_all(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QStringList lines_of(const QString& path) {
+    QStringList lines = QString::fromUtf8(read_all(path)).split('\n');
+    if (!lines.isEmpty() && lines.back().isEmpty()) lines.pop_back();
+    return lines;
+}
+
+int distinct_colors(const QImage& image) {
+    QSet<QRgb> colors;
+    for (int y = 0; y < image.height(); y += 4)
+        for (int x = 0; x < image.width(); x += 4) colors.insert(image.pixel(x, y));
+    return int(colors.size());
+}
+
+}  // namespace
+
+class TestCliExport : public QObject {
+    Q_OBJECT
+private slots:
+    void stories260kChartsAndEvents();
+    void syntheticPresetWithChosenFormats();
+    void badOptionsAreExplained();
+};
+
+void TestCliExport::stories260kChartsAndEvents() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString out = tmp.filePath("charts");
+    const CliRun r = run_cli({"export", "--model", QString::fromStdString(kvs::test::stories260k_bin()), "--tokenizer",
+                              QString::fromStdString(kvs::test::stories260k_tokenizer()), "--prompt",
+                              kvs::test::kStoriesPrompt, "-n", "20", "--temperature", "0", "--size", "1200x800",
+                              "--out", out});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const QDir dir(out);
+
+    // Every chart in every format; stdout lists what was written.
+    for (const char* chart : {"kv_memory", "attention", "compute", "cache_layer0_kvhead0", "cache_layer4_kvhead0",
+                              "memory_calculator"}) {
+        for (const char* suffix : {"png", "svg", "pdf"}) {
+            const QString path = dir.filePath(QStringLiteral("%1.%2").arg(chart, suffix));
+            QVERIFY2(QFileInfo(path).size() > 1000, qPrintable(path));
+            QVERIFY2(r.out.contains(QDir::cleanPath(path)), qPrintable(path));
+        }
+        const QString png = dir.filePath(QStringLiteral("%1.png").arg(chart));
+        QVERIFY(read_all(png).startsWith("\x89PNG\r\n\x1a\n"));
+        const QImage image(png);
+        QVERIFY2(!image.isNull(), qPrintable(png));
+        if (QString(chart) != "memory_calculator") QCOMPARE(image.size(), QSize(1200, 800));
+        QVERIFY2(distinct_colors(image) > 20, qPrintable(png));  // drawn charts, not a blank page
+
+        QXmlStreamReader svg(read_all(dir.filePath(QStringLiteral("%1.svg").arg(chart))));
+        QVERIFY(svg.readNextStartElement());
+        QCOMPARE(svg.name().toString(), QString("svg"));
+        int paths = 0;
+        while (!svg.atEnd())
+            if (svg.readNext() == QXmlStreamReader::StartElement && svg.name() == QLatin1String("path")) ++paths;
+        QVERIFY2(!svg.hasError(), qPrintable(svg.errorString()));
+        QVERIFY2(paths > 3, chart);
+
+        const QByteArray pdf = read_all(dir.filePath(QStringLiteral("%1.pdf").arg(chart)));
+        QVERIFY(pdf.startsWith("%PDF-"));
+        QVERIFY(pdf.trimmed().endsWith("%%EOF"));
+    }
+
+    // 20 new tokens: the prefill samples the first, 19 decode steps the rest.
+    const QStringList steps = lines_of(dir.filePath("steps.csv"));
+    QVERIFY(steps.value(0).startsWith("step,phase,first_pos,n_positions"));
+    QCOMPARE(steps.size(), 1 + 20);
+    QVERIFY(steps.value(1).startsWith("0,prefill,0,5,"));
+    QVERIFY(steps.value(20).startsWith("19,decode,23,1,"));
+    const QStringList kv = lines_of(dir.filePath("kv.csv"));
+    QVERIFY(kv.value(0).startsWith("step,layer,"));
+    QCOMPARE(kv.size(), 1 + 20 * 5);  // a row per step and layer (5 layers)
+    QVERIFY(lines_of(dir.filePath("op_costs.csv")).size() > 20 * 5);
+    QVERIFY(lines_of(dir.filePath("attention.csv")).size() > 20 * 5 * 8);
+
+    // One JSON object per event: RunStarted first, RunFinished last, a StepFinished per step.
+    const QStringList events = lines_of(dir.filePath("events.jsonl"));
+    QVERIFY(events.size() > 20);
+    int step_finished = 0;
+    for (const QString& line : events) {
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), qPrintable(line.left(200)));
+        step_finished += doc.object().value("type").toString() == "step_finished";
+    }
+    QCOMPARE(step_finished, 20);
+    QCOMPARE(QJsonDocument::fromJson(events.first().toUtf8()).object().value("type").toString(), QString("run_started"));
+    QCOMPARE(QJsonDocument::fromJson(events.last().toUtf8()).object().value("type").toString(), QString("run_finished"));
+}
+
+void TestCliExport::syntheticPresetWithChosenFormats() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const CliRun r = run_cli({"export", "--synthetic", "stories260k", "--layers", "2", "--prompt", "Hi", "-n", "6",
+                              "--formats", "svg,png", "--no-events", "--out", tmp.path()});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const QDir dir(tmp.path());
+    QStringList files = dir.entryList(QDir::Files, QDir::Name);
+    QCOMPARE(files, (QStringList{"attention.png", "attention.svg", "cache_layer0_kvhead0.png",
+                                 "cache_layer0_kvhead0.svg", "cache_layer1_kvhead0.png", "cache_layer1_kvhead0.svg",
+                                 "compute.png", "compute.svg", "kv_memory.png", "kv_memory.svg",
+                                 "memory_calculator.png", "memory_calculator.svg"}));
+    QCOMPARE(QImage(dir.filePath("kv_memory.png")).size(), QSize(1400, 900));
+}
+
+void TestCliExport::badOptionsAreExplained() {
+    QTemporaryDir tmp;
+    CliRun r = run_cli({"export", "--synthetic", "stories260k", "--out", tmp.path(), "--formats", "gif"});
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(r.err.contains("--formats") && r.err.contains("gif"), qPrintable(r.err));
+    r = run_cli({"export", "--synthetic", "stories260k"});
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(r.err.contains("--out"), qPrintable(r.err));
+    r = run_cli({"export", "--synthetic", "stories260k", "--out", tmp.path(), "--size", "10x10"});
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(r.err.contains("--size"), qPrintable(r.err));
+}
+
+QTEST_GUILESS_MAIN(TestCliExport)
+#include "test_cli_export.moc"
