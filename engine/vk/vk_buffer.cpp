@@ -89,7 +89,9 @@ Result<Buffer> Buffer::create(const VulkanContext& ctx, VkDeviceSize bytes, Memo
                 continue;  // heap full: try the next preference
             }
             KVS_VK(vkBindBufferMemory(ctx.device(), b.buffer_, b.memory_, 0));
-            if (mem.memoryTypes[t].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+            // Only coherent memory is mapped: host writes to it need no flush before a submission.
+            constexpr VkMemoryPropertyFlags kCoherent = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+            if ((mem.memoryTypes[t].propertyFlags & kCoherent) == kCoherent)
                 KVS_VK(vkMapMemory(ctx.device(), b.memory_, 0, VK_WHOLE_SIZE, 0, &b.mapped_));
         }
         if (b.memory_) break;

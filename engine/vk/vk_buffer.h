@@ -30,7 +30,7 @@ public:
 
     VkBuffer handle() const { return buffer_; }
     VkDeviceSize size() const { return size_; }
-    // Host pointer of host-visible memory (mapped for the buffer's lifetime), else null.
+    // Host pointer of host-visible, coherent memory (mapped for the buffer's lifetime), else null.
     void* mapped() const { return mapped_; }
     explicit operator bool() const { return buffer_ != VK_NULL_HANDLE; }
     void reset();
