@@ -2,7 +2,7 @@
 // Vulkan backend against the CPU reference and llama2.c's known greedy output.
 #include <QtTest>
 
-#include "../vk/shader_harness.h"
+#include "shader_harness.h"
 #include "session/generation_session.h"
 #include "test_paths.h"
 #include "vk_backend_fixture.h"
