@@ -46,6 +46,7 @@ struct LockstepResult {
     float max_diff = 0;
     int worst_step = -1;
     float logit_rms = 0;  // root mean square of b's last logits, the scale max_diff compares to
+    float min_margin = INFINITY;  // smallest gap between b's best and second-best logit over the steps
 };
 
 inline LockstepResult greedy_lockstep(Backend& a, Backend& b, std::vector<int> prompt, int new_tokens, int vocab) {
@@ -62,6 +63,9 @@ inline LockstepResult greedy_lockstep(Backend& a, Backend& b, std::vector<int> p
             return r;
         }
         const float d = max_abs_diff(oa.logits, ob.logits);
+        std::vector<float> top(ob.logits.begin(), ob.logits.begin() + vocab);
+        std::partial_sort(top.begin(), top.begin() + 2, top.end(), std::greater<float>());
+        if (vocab > 1) r.min_margin = std::min(r.min_margin, top[0] - top[1]);
         if (d > r.max_diff) {
             r.max_diff = d;
             r.worst_step = step;
