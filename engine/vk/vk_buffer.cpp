@@ -1,12 +1,15 @@
 #include "vk/vk_buffer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <span>
 
 namespace kvs::vk {
 
 namespace {
+
+std::atomic<std::uint64_t> g_buffers_created{0};
 
 std::span<const VkMemoryPropertyFlags> preferences(MemoryUse use) {
     static constexpr VkMemoryPropertyFlags kDevice[] = {VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
@@ -39,6 +42,8 @@ const char* use_name(MemoryUse use) {
 
 }  // namespace
 
+std::uint64_t buffers_created() { return g_buffers_created.load(); }
+
 Buffer& Buffer::operator=(Buffer&& o) noexcept {
     if (this != &o) {
         reset();
@@ -64,6 +69,7 @@ void Buffer::reset() {
 }
 
 Result<Buffer> Buffer::create(const VulkanContext& ctx, VkDeviceSize bytes, MemoryUse use) {
+    ++g_buffers_created;
     Buffer b;
     b.device_ = ctx.device();
     b.size_ = std::max<VkDeviceSize>(bytes, 16);

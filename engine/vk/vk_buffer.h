@@ -45,6 +45,9 @@ private:
     void* mapped_ = nullptr;
 };
 
+// Buffers created so far in this process (tests check that decoding allocates none).
+std::uint64_t buffers_created();
+
 // Copies host data into device buffers through a fixed staging buffer (one submission per
 // staging-sized piece; used while a backend is created, never per token). Where the device
 // memory is host-visible anyway (integrated GPUs, lavapipe) it writes it directly, unless

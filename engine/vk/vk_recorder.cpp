@@ -164,6 +164,7 @@ Status CommandRecorder::submit_and_wait() {
     si.pCommandBuffers = &cmd_;
     KVS_VK(vkResetFences(ctx_.device(), 1, &fence_));
     KVS_VK(vkQueueSubmit(ctx_.queue(), 1, &si, fence_));
+    ++submissions_;
     KVS_VK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
     if (!queries_) return {};
 

@@ -67,6 +67,7 @@ public:
     Status submit_and_wait();
 
     std::uint32_t dispatch_count() const { return dispatches_; }
+    std::uint64_t submissions() const { return submissions_; }  // since creation
     // After submit_and_wait: GPU time per (layer, op) when timed per op, and of the whole pass
     // (-1 without timestamps).
     const std::vector<OpTiming>& op_times() const { return op_times_; }
@@ -86,6 +87,7 @@ private:
     std::uint32_t used_queries_ = 0;
     bool per_op_ = false;
     std::uint32_t dispatches_ = 0;
+    std::uint64_t submissions_ = 0;
     std::vector<OpLabel> labels_;  // label of the interval ending at query i + 1
     std::vector<OpTiming> op_times_;
     double device_ms_ = -1.0;

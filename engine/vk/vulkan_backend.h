@@ -54,6 +54,8 @@ public:
     const std::vector<ActivationDump>& activation_dumps() const { return dumps_; }
 
     int chunk_rows() const { return chunk_; }
+    // Submissions of forward passes since creation (a prefill is one, a decode step is one).
+    std::uint64_t submissions() const { return recorder_->submissions(); }
     const vk::VulkanContext& context() const { return *ctx_; }
 
 private:

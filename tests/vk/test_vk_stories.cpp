@@ -202,6 +202,26 @@ private slots:
         QVERIFY(out.device_ms > 0);
     }
 
+    // A prefill in six chunks is one submission, each decode step is one, and once the first
+    // decode step has run (read-backs sized), decoding with capture allocates no buffers.
+    void onePassOneSubmissionNoAllocationsPerToken() {
+        BackendOptions o;
+        o.measure_ops = true;
+        auto vk = test::make_vulkan(model_, o, 7);
+        const std::vector<int> ids(known_.begin(), known_.begin() + 40);
+        ForwardOutput out;
+        QVERIFY(vk->forward(ids, 0, false, {}, out).ok());
+        QCOMPARE(vk->submissions(), std::uint64_t(1));
+        AttentionCapture cap;
+        cap.mode = AttentionCapture::Mode::NewRows;
+        QVERIFY(vk->forward(std::span<const int>(&known_[40], 1), 40, false, cap, out).ok());
+        const std::uint64_t buffers = vk::buffers_created();
+        for (int pos = 41; pos < 60; ++pos)
+            QVERIFY(vk->forward(std::span<const int>(&known_[std::size_t(pos)], 1), pos, false, cap, out).ok());
+        QCOMPARE(vk->submissions(), std::uint64_t(21));
+        QCOMPARE(vk::buffers_created(), buffers);
+    }
+
     void rejectsWhatTheCpuRejects() {
         BackendOptions o;
         o.kv_capacity = 8;
