@@ -10,7 +10,6 @@
 #include "message_banner.h"
 #include "run_data.h"
 #include "views/cache_inspector_view.h"
-#include "views/chart_exporter.h"
 
 namespace kvs::ui {
 namespace {
@@ -21,24 +20,20 @@ void report(MainWindow& window, const QString& error, const QString& done) {
 }
 
 void export_current_view(MainWindow& window) {
-    QWidget* view = window.viewTabs()->currentWidget();
-    if (!view) return;
+    if (!window.viewTabs()->currentWidget()) return;
     QString selected;
     const QString path = QFileDialog::getSaveFileName(
         &window, QObject::tr("Export the view"),
         window.viewTabs()->tabText(window.viewTabs()->currentIndex()).toLower().replace(' ', '_') + ".png",
         QObject::tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"), &selected);
     if (path.isEmpty()) return;
-    report(window, export_widget(view, path, export_format_for(path)), QObject::tr("Wrote %1").arg(path));
+    report(window, export_view_in_front(window, path), QObject::tr("Wrote %1").arg(path));
 }
 
 void export_everything(MainWindow& window) {
     const QString dir = QFileDialog::getExistingDirectory(&window, QObject::tr("Export every chart into a folder"));
     if (dir.isEmpty()) return;
-    ExportOptions options;
-    if (auto* cache = window.findChild<CacheInspectorView*>(); cache && cache->snapshot().length > 0)
-        options.snapshots.push_back(cache->snapshot());
-    const ExportResult result = export_all(window.runData(), dir, options);
+    const ExportResult result = export_every_chart(window, dir);
     report(window, result.error, QObject::tr("Wrote %1 files into %2").arg(result.files.size()).arg(dir));
 }
 
@@ -57,6 +52,19 @@ void export_csv(MainWindow& window) {
 }
 
 }  // namespace
+
+QString export_view_in_front(MainWindow& window, const QString& path) {
+    QWidget* view = window.viewTabs()->currentWidget();
+    if (!view) return QObject::tr("there is no view to export");
+    return export_widget(view, path, export_format_for(path));
+}
+
+ExportResult export_every_chart(MainWindow& window, const QString& dir) {
+    ExportOptions options;
+    if (auto* cache = window.findChild<CacheInspectorView*>(); cache && cache->snapshot().length > 0)
+        options.snapshots.push_back(cache->snapshot());
+    return export_all(window.runData(), dir, options);
+}
 
 void add_export_menu(MainWindow& window, QMenu* file_menu) {
     QMenu* menu = file_menu->addMenu(QObject::tr("&Export"));

@@ -3,6 +3,7 @@
 // screenshots of every tab and dock.
 #include <QAction>
 #include <QDockWidget>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -17,6 +18,7 @@
 #include <QTest>
 
 #include "engine_controller.h"
+#include "export_menu.h"
 #include "generation_panel.h"
 #include "main_window.h"
 #include "message_banner.h"
@@ -185,6 +187,22 @@ private slots:
         QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(5 + 6, 1));
         window.runData().setSelectedStep(0);
         QCOMPARE(attention->heatmap()->selectedRows(), std::make_pair(0, 5));  // the prefill computed the prompt
+
+        // File > Export: the view in front (the cache inspector) as SVG and PDF, then everything,
+        // with the inspector's current layer and KV head.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QCOMPARE(export_view_in_front(window, dir.filePath("front.svg")), QString());
+        QCOMPARE(export_view_in_front(window, dir.filePath("front.pdf")), QString());
+        QFile svg(dir.filePath("front.svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY(svg.readAll().contains("<svg"));
+        const ExportResult all = export_every_chart(window, dir.filePath("all"));
+        QVERIFY2(all.ok(), qPrintable(all.error));
+        for (const char* name : {"kv_memory.png", "attention.svg", "compute.pdf", "cache_layer0_kvhead0.png",
+                                 "memory_calculator.png", "events.jsonl", "steps.csv"})
+            QVERIFY2(all.files.contains(dir.filePath(QStringLiteral("all/") + name)), name);
+        QCOMPARE(QImage(dir.filePath("all/kv_memory.png")).size(), QSize(1400, 900));
     }
 
     void syntheticRunFromTheToolbar() {
