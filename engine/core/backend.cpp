@@ -10,4 +10,15 @@ bool AttentionCapture::wants(int layer, int head) const {
     return has(layers, layer) && has(heads, head);
 }
 
+KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvDtype dtype) {
+    KvLayout layout;
+    layout.n_layers = cfg.n_layers;
+    layout.n_kv_heads = cfg.n_kv_heads;
+    layout.head_dim = cfg.head_dim();
+    layout.capacity = options.kv_capacity > 0 ? std::min(options.kv_capacity, cfg.max_seq_len) : cfg.max_seq_len;
+    layout.batch = 1;
+    layout.dtype = dtype;
+    return layout;
+}
+
 }  // namespace kvs

@@ -9,6 +9,7 @@
 #include "core/op_kind.h"
 #include "core/result.h"
 #include "kv/kv_layout.h"
+#include "model/model_config.h"
 
 namespace kvs {
 
@@ -87,6 +88,10 @@ public:
     virtual Status read_kv(int layer, int kv_head, std::vector<float>& keys,
                            std::vector<float>& values) const = 0;
 };
+
+// The cache shape a backend allocates for `cfg`: one sequence, options.kv_capacity positions
+// (0 or more than the model's context: the context length), elements of `dtype`.
+KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvDtype dtype);
 
 // Creates "cpu" or "vulkan". When Vulkan cannot run (no loader, no device), the CPU backend is
 // returned and `fallback_reason` says why; an unknown name is an error.

@@ -26,21 +26,12 @@ void linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& ou
     if (!b.empty()) out.rowwise() += as_vector(b);
 }
 
-KvLayout host_layout(const ModelConfig& cfg, const BackendOptions& options) {
-    KvLayout layout;
-    layout.n_layers = cfg.n_layers;
-    layout.n_kv_heads = cfg.n_kv_heads;
-    layout.head_dim = cfg.head_dim();
-    layout.capacity = options.kv_capacity > 0 ? std::min(options.kv_capacity, cfg.max_seq_len) : cfg.max_seq_len;
-    layout.batch = 1;
-    layout.dtype = KvDtype::F32;  // host storage is F32 whatever the request
-    return layout;
-}
-
 }  // namespace
 
+// The host cache stores F32 whatever the request: F16 storage is a device option.
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
-    : model_(std::move(model)), cfg_(model_->config), options_(options), cache_(host_layout(cfg_, options)) {}
+    : model_(std::move(model)), cfg_(model_->config), options_(options),
+      cache_(cache_layout(cfg_, options, KvDtype::F32)) {}
 
 std::string CpuBackend::device_name() const {
     return std::string("CPU (Eigen ") + std::to_string(EIGEN_WORLD_VERSION) + "." +

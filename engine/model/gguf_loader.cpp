@@ -63,15 +63,6 @@ Status load_llama_layers(const GgufTensorSource& src, ModelConfig& cfg, ModelWei
     return {};
 }
 
-// Copies rows [first, first + n) of a [rows, cols] matrix (or of a vector, as elements).
-Tensor slice_rows(const Tensor& t, int first, int n) {
-    const bool is_vector = t.rows == 1;
-    const int cols = is_vector ? 1 : t.cols;
-    Tensor out = is_vector ? Tensor::vector(n) : Tensor::matrix(n, cols);
-    std::copy_n(t.data.begin() + std::ptrdiff_t(first) * cols, std::size_t(n) * std::size_t(cols), out.data.begin());
-    return out;
-}
-
 Status load_gpt2_layers(const GgufTensorSource& src, ModelConfig& cfg, ModelWeights& w) {
     const int d = cfg.dim, h = cfg.hidden_dim;
     for (int l = 0; l < cfg.n_layers; ++l) {
@@ -81,12 +72,7 @@ Status load_gpt2_layers(const GgufTensorSource& src, ModelConfig& cfg, ModelWeig
         // c_attn holds Q, K and V stacked: [3 * dim, dim], bias [3 * dim].
         KVS_ASSIGN(const Tensor qkv, src.matrix(blk(l, "attn_qkv.weight"), 3 * d, d, "c_attn [3 * dim, dim]"));
         KVS_ASSIGN(const Tensor qkv_bias, src.vector(blk(l, "attn_qkv.bias"), 3 * d, "c_attn bias [3 * dim]"));
-        L.wq = slice_rows(qkv, 0, d);
-        L.wk = slice_rows(qkv, d, d);
-        L.wv = slice_rows(qkv, 2 * d, d);
-        L.bq = slice_rows(qkv_bias, 0, d);
-        L.bk = slice_rows(qkv_bias, d, d);
-        L.bv = slice_rows(qkv_bias, 2 * d, d);
+        split_fused_qkv(qkv, qkv_bias, d, L);
         KVS_ASSIGN(L.wo, src.matrix(blk(l, "attn_output.weight"), d, d, "attn.c_proj [dim, dim]"));
         KVS_ASSIGN(L.bo, src.vector(blk(l, "attn_output.bias"), d, "attn.c_proj bias [dim]"));
         KVS_ASSIGN(L.ffn_norm, src.vector(blk(l, "ffn_norm.weight"), d, "ln_2 weight [dim]"));

@@ -6,15 +6,6 @@ namespace kvs {
 
 namespace {
 
-// Rows [first, first + n) of a [rows, cols] matrix, or elements of a vector.
-Tensor take_rows(const Tensor& t, int first, int n) {
-    const bool is_vector = t.rows == 1;
-    const int cols = is_vector ? 1 : t.cols;
-    Tensor out = is_vector ? Tensor::vector(n) : Tensor::matrix(n, cols);
-    std::copy_n(t.data.begin() + std::ptrdiff_t(first) * cols, std::size_t(n) * std::size_t(cols), out.data.begin());
-    return out;
-}
-
 Status read_classifier(const HfCheckpoint& ck, ModelConfig& c, ModelWeights& w) {
     // Without lm_head.weight the classifier is the token embedding, whatever the config says.
     if (!ck.has("lm_head.weight")) c.tied_classifier = true;
@@ -39,12 +30,7 @@ Result<ModelWeights> read_gpt2(const HfCheckpoint& ck, ModelConfig& c) {
         // c_attn stacks Q, K and V: Conv1D [n_embd, 3 * n_embd] -> [3 * dim, dim].
         KVS_ASSIGN(const Tensor qkv, ck.conv1d(b + "attn.c_attn.weight", d, 3 * d, "c_attn Conv1D [n_embd, 3 * n_embd]"));
         KVS_ASSIGN(const Tensor qkv_bias, ck.vector(b + "attn.c_attn.bias", 3 * d, "c_attn bias [3 * n_embd]"));
-        L.wq = take_rows(qkv, 0, d);
-        L.wk = take_rows(qkv, d, d);
-        L.wv = take_rows(qkv, 2 * d, d);
-        L.bq = take_rows(qkv_bias, 0, d);
-        L.bk = take_rows(qkv_bias, d, d);
-        L.bv = take_rows(qkv_bias, 2 * d, d);
+        split_fused_qkv(qkv, qkv_bias, d, L);
         KVS_ASSIGN(L.wo, ck.conv1d(b + "attn.c_proj.weight", d, d, "attn.c_proj Conv1D [n_embd, n_embd]"));
         KVS_ASSIGN(L.bo, ck.vector(b + "attn.c_proj.bias", d, "attn.c_proj bias [n_embd]"));
         KVS_ASSIGN(L.ffn_norm, ck.vector(b + "ln_2.weight", d, "ln_2 weight [n_embd]"));

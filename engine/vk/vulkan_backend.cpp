@@ -30,17 +30,6 @@ std::vector<std::string_view> pipelines_for(const ModelConfig& cfg, const Backen
     return names;
 }
 
-KvLayout device_layout(const ModelConfig& cfg, const BackendOptions& options) {
-    KvLayout layout;
-    layout.n_layers = cfg.n_layers;
-    layout.n_kv_heads = cfg.n_kv_heads;
-    layout.head_dim = cfg.head_dim();
-    layout.capacity = options.kv_capacity > 0 ? std::min(options.kv_capacity, cfg.max_seq_len) : cfg.max_seq_len;
-    layout.batch = 1;
-    layout.dtype = options.kv_dtype;
-    return layout;
-}
-
 }  // namespace
 
 VulkanBackend::~VulkanBackend() = default;
@@ -57,7 +46,7 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     std::unique_ptr<VulkanBackend> b(new VulkanBackend());
     b->model_ = std::move(model);
     b->options_ = options;
-    b->layout_ = device_layout(cfg, options);
+    b->layout_ = cache_layout(cfg, options, options.kv_dtype);
     KVS_ASSIGN(b->ctx_, vk::VulkanContext::create({options.device, options.validation}));
     b->pipelines_ = std::make_unique<vk::PipelineLibrary>(*b->ctx_);
     KVS_TRY(b->pipelines_->prepare(pipelines_for(cfg, options)));

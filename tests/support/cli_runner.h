@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real kvscope-cli binary and captures its output, for tests of the command line.
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -12,12 +13,23 @@ struct CliResult {
     QString err;
 };
 
-inline CliResult run_cli(const QStringList& args, int timeout_ms = 300000) {
+// Changes to the test's own environment for one run: variables to set, and names to remove.
+struct CliEnvironment {
+    QList<QPair<QString, QString>> set;
+    QStringList unset;
+};
+
+inline CliResult run_cli(const QStringList& args, const CliEnvironment& changes = {}, int timeout_ms = 300000) {
     QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const auto& [name, value] : changes.set) env.insert(name, value);
+    for (const QString& name : changes.unset) env.remove(name);
+    p.setProcessEnvironment(env);
     p.start(QString::fromUtf8(KVSCOPE_CLI_PATH), args);
     CliResult r;
     if (!p.waitForFinished(timeout_ms)) {
         p.kill();
+        p.waitForFinished();
         r.err = "timed out";
         return r;
     }

@@ -7,38 +7,19 @@
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include "cli_runner.h"
 #include "test_paths.h"
 
 namespace {
 
-struct CliRun {
-    int exit_code = -1;
-    QString out, err;
-};
-
-CliRun run_cli(const QStringList& args) {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) env.remove(name);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(KVSCOPE_CLI_PATH), args);
-    CliRun r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+// As a user runs it: no display and no platform chosen; the command must pick offscreen itself.
+kvs::test::CliResult run_cli(const QStringList& args) {
+    return kvs::test::run_cli(args, {{}, {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}});
 }
 
 QByteArray read_all(const QString& path) {
@@ -73,7 +54,7 @@ void TestCliExport::stories260kChartsAndEvents() {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());
     const QString out = tmp.filePath("charts");
-    const CliRun r = run_cli({"export", "--model", QString::fromStdString(kvs::test::stories260k_bin()), "--tokenizer",
+    const kvs::test::CliResult r = run_cli({"export", "--model", QString::fromStdString(kvs::test::stories260k_bin()), "--tokenizer",
                               QString::fromStdString(kvs::test::stories260k_tokenizer()), "--prompt",
                               kvs::test::kStoriesPrompt, "-n", "20", "--temperature", "0", "--size", "1200x800",
                               "--out", out});
@@ -139,7 +120,7 @@ void TestCliExport::stories260kChartsAndEvents() {
 void TestCliExport::syntheticPresetWithChosenFormats() {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());
-    const CliRun r = run_cli({"export", "--synthetic", "stories260k", "--layers", "2", "--prompt", "Hi", "-n", "6",
+    const kvs::test::CliResult r = run_cli({"export", "--synthetic", "stories260k", "--layers", "2", "--prompt", "Hi", "-n", "6",
                               "--formats", "svg,png", "--no-events", "--out", tmp.path()});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     const QDir dir(tmp.path());
@@ -153,7 +134,7 @@ void TestCliExport::syntheticPresetWithChosenFormats() {
 
 void TestCliExport::badOptionsAreExplained() {
     QTemporaryDir tmp;
-    CliRun r = run_cli({"export", "--synthetic", "stories260k", "--out", tmp.path(), "--formats", "gif"});
+    kvs::test::CliResult r = run_cli({"export", "--synthetic", "stories260k", "--out", tmp.path(), "--formats", "gif"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("--formats") && r.err.contains("gif"), qPrintable(r.err));
     r = run_cli({"export", "--synthetic", "stories260k"});
