@@ -22,7 +22,7 @@ layout(push_constant) uniform Params {
     uint k;           // inner dimension (even for F16 weights)
     uint in_offset;   // element of x where input row 0 starts
     uint out_col0;    // output column of chunk row 0
-    uint m;           // input rows, 1..MAX_M
+    uint m;           // input rows; workgroup row y takes rows MAX_M y .. MAX_M y + MAX_M - 1
     uint in_stride;   // elements between input rows
     uint out_stride;  // elements between output rows
 } p;
@@ -40,10 +40,15 @@ layout(binding = 1) readonly buffer W4 { vec4 w4[]; };
 #endif
 layout(binding = 2) writeonly buffer Out { float y[]; };
 
+// Input block of this workgroup row: its first input row and how many rows it has.
+uint block_m() { return min(MAX_M, p.m - gl_WorkGroupID.y * MAX_M); }
+uint block_in() { return p.in_offset + gl_WorkGroupID.y * MAX_M * p.in_stride; }
+uint block_out() { return gl_WorkGroupID.y * MAX_M * p.out_stride; }
+
 // Elements of a row covered by whole vectors: all of k when rows and inputs start on vector
 // boundaries, otherwise none (the scalar tail loop then does everything).
 uint vector_steps() {
-    bool aligned = p.k % VEC == 0u && p.in_offset % 4u == 0u && p.in_stride % 4u == 0u;
+    bool aligned = p.k % VEC == 0u && block_in() % 4u == 0u && p.in_stride % 4u == 0u;
     return aligned ? p.k / VEC : 0u;
 }
 
@@ -69,10 +74,10 @@ void load_w(uint row, uint s, out vec4 lo, out vec4 hi) {
 #include "matvec_rows.glsl"
 
 void main() {
-    uint first = flat_group() * ROWS;
+    uint first = gl_WorkGroupID.x * ROWS;
     for (uint r0 = first + gl_SubgroupID * R; r0 < first + ROWS; r0 += gl_NumSubgroups * R) {
         if (r0 >= p.rows) break;  // uniform over the subgroup
-        if (p.m == 1u) rows_one(r0);
+        if (block_m() == 1u) rows_one(r0);
         else rows_many(r0);
     }
 }

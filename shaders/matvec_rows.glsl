@@ -1,13 +1,13 @@
 // One subgroup's R weight rows from r0 against FN_M inputs (FN_M = 1 for decode, MAX_M for
-// batches): included by matvec.comp once per FN_M so that the accumulators are fixed-size arrays
-// in registers. Inputs past p.m repeat the last input (no branches in the loop); their sums are
-// not stored, and neither are rows past p.rows (their loads are clamped to the last row).
+// blocks of block_m() rows): included by matvec.comp once per FN_M so that the accumulators are
+// fixed-size arrays in registers. Inputs past block_m() repeat the last one (no branches in the
+// loop); their sums are not stored, and neither are rows past p.rows (their loads are clamped to the last row).
 void FN(uint r0) {
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
     uint row[R];
     [[unroll]] for (uint t = 0u; t < R; ++t) row[t] = min(r0 + t, p.rows - 1u);
     uint xrow[FN_M];
-    [[unroll]] for (uint i = 0u; i < FN_M; ++i) xrow[i] = p.in_offset + min(i, p.m - 1u) * p.in_stride;
+    [[unroll]] for (uint i = 0u; i < FN_M; ++i) xrow[i] = block_in() + min(i, block_m() - 1u) * p.in_stride;
     float acc[R][FN_M];
     [[unroll]] for (uint t = 0u; t < R; ++t)
         [[unroll]] for (uint i = 0u; i < FN_M; ++i) acc[t][i] = 0.0;
@@ -43,7 +43,8 @@ void FN(uint r0) {
     [[unroll]] for (uint t = 0u; t < R; ++t) {
         [[unroll]] for (uint i = 0u; i < FN_M; ++i) {
             float sum = subgroupAdd(acc[t][i]);
-            if (subgroupElect() && r0 + t < p.rows && i < p.m) y[i * p.out_stride + p.out_col0 + r0 + t] = sum;
+            if (subgroupElect() && r0 + t < p.rows && i < block_m())
+                y[block_out() + i * p.out_stride + p.out_col0 + r0 + t] = sum;
         }
     }
 }
