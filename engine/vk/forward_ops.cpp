@@ -172,7 +172,8 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
                         {read(q_), read(kv, kb.offset, kb.range), write(probs_)}, &sp,
                         groups_for(std::uint64_t(heads) * m * keys, vk::kLinearGroup), {l, OpKind::AttentionScores});
     const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
-    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp, std::uint64_t(heads) * m, {l, OpKind::Softmax});
+    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp,
+                        groups_for(std::uint64_t(heads) * m, vk::kSoftmaxRowsPerGroup), {l, OpKind::Softmax});
 
     // Only the wanted heads' rows travel back: [m, capacity] per head, trimmed on the host.
     for (std::size_t s = 0; s < capture_slots_.size(); ++s) {
