@@ -170,7 +170,8 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const vk::AttnScoresParams sp{m, heads, hd, cap, pos0, group, 1.0f / std::sqrt(float(hd)), kb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_scores_f16" : "attn_scores_f32"),
                         {read(q_), read(kv, kb.offset, kb.range), write(probs_)}, &sp,
-                        groups_for(std::uint64_t(heads) * m * keys, vk::kLinearGroup), {l, OpKind::AttentionScores});
+                        groups_for(std::uint64_t(heads) * m * groups_for(keys, vk::kAttnScoresKeys), vk::kLinearGroup),
+                        {l, OpKind::AttentionScores});
     const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
     recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp,
                         groups_for(std::uint64_t(heads) * m, vk::kSoftmaxRowsPerGroup), {l, OpKind::Softmax});
@@ -186,7 +187,8 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const vk::AttnValuesParams vp{m, heads, hd, cap, pos0, group, vb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_values_f16" : "attn_values_f32"),
                         {read(probs_), read(kv, vb.offset, vb.range), write(att_)}, &vp,
-                        groups_for(std::uint64_t(m) * heads * hd, vk::kLinearGroup), {l, OpKind::AttentionValues});
+                        groups_for(std::uint64_t(m) * heads * groups_for(hd, vk::kAttnValuesDims), vk::kLinearGroup),
+                        {l, OpKind::AttentionValues});
     record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
 }
 
