@@ -1,7 +1,7 @@
 #version 450
 // Decode GEMV, and small batches of up to MAX_M input rows (short prefills, where GEMM blocks
 // would be mostly padding): out[i, out_col0 + r] = sum_k x[i, k] * w[r, k].
-// A workgroup covers ROWS weight rows. Each subgroup takes R_ONE or R_MANY rows at a time: its
+// A workgroup covers ROWS weight rows. Each subgroup takes R rows at a time: its
 // invocations stride over k in vectors (uvec4 = 8 packed halves, or vec4), so a subgroup's weight
 // reads are contiguous, each x vector read serves all those rows and all inputs, and subgroupAdd
 // reduces the partial sums: no shared memory, no barrier, any subgroup size. On a CPU driver (lavapipe runs
@@ -14,8 +14,7 @@
 #include "common.glsl"
 #define MAX_M 8u
 #define ROWS 32u
-#define R_ONE 4u   // weight rows per subgroup pass, decode
-#define R_MANY 8u  // and blocks of inputs, where x loads are the larger share
+#define R 8u  // weight rows per subgroup pass
 layout(local_size_x = 64) in;
 
 layout(push_constant) uniform Params {
@@ -67,23 +66,18 @@ void load_w(uint row, uint s, out vec4 lo, out vec4 hi) {
 
 #define FN rows_one
 #define FN_M 1u
-#define FN_R R_ONE
 #include "matvec_rows.glsl"
 #undef FN
 #undef FN_M
-#undef FN_R
 #define FN rows_many
 #define FN_M MAX_M
-#define FN_R R_MANY
 #include "matvec_rows.glsl"
 
 void main() {
     uint first = gl_WorkGroupID.x * ROWS;
-    bool one = block_m() == 1u;
-    uint r = one ? R_ONE : R_MANY;
-    for (uint r0 = first + gl_SubgroupID * r; r0 < first + ROWS; r0 += gl_NumSubgroups * r) {
+    for (uint r0 = first + gl_SubgroupID * R; r0 < first + ROWS; r0 += gl_NumSubgroups * R) {
         if (r0 >= p.rows) break;  // uniform over the subgroup
-        if (one) rows_one(r0);
+        if (block_m() == 1u) rows_one(r0);
         else rows_many(r0);
     }
 }

@@ -1,16 +1,16 @@
-// One subgroup's FN_R weight rows from r0 against FN_M inputs (FN_M = 1 for decode, MAX_M for
+// One subgroup's R weight rows from r0 against FN_M inputs (FN_M = 1 for decode, MAX_M for
 // blocks of block_m() rows): included by matvec.comp once per FN_M so that the accumulators are
 // fixed-size arrays in registers. Inputs past block_m() repeat the last one (no branches in the
 // loop); their sums are not stored, and neither are rows past p.rows (their loads are clamped
 // to the last row).
 void FN(uint r0) {
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
-    uint row[FN_R];
-    [[unroll]] for (uint t = 0u; t < FN_R; ++t) row[t] = min(r0 + t, p.rows - 1u);
+    uint row[R];
+    [[unroll]] for (uint t = 0u; t < R; ++t) row[t] = min(r0 + t, p.rows - 1u);
     uint xrow[FN_M];
     [[unroll]] for (uint i = 0u; i < FN_M; ++i) xrow[i] = block_in() + min(i, block_m() - 1u) * p.in_stride;
-    float acc[FN_R][FN_M];
-    [[unroll]] for (uint t = 0u; t < FN_R; ++t)
+    float acc[R][FN_M];
+    [[unroll]] for (uint t = 0u; t < R; ++t)
         [[unroll]] for (uint i = 0u; i < FN_M; ++i) acc[t][i] = 0.0;
 
     uint steps = vector_steps();
@@ -23,7 +23,7 @@ void FN(uint r0) {
             xhi[i] = x4[v + 1u];
 #endif
         }
-        [[unroll]] for (uint t = 0u; t < FN_R; ++t) {
+        [[unroll]] for (uint t = 0u; t < R; ++t) {
             vec4 wlo, whi;
             load_w(row[t], s, wlo, whi);
             [[unroll]] for (uint i = 0u; i < FN_M; ++i) {
@@ -35,13 +35,13 @@ void FN(uint r0) {
         }
     }
     for (uint e = steps * VEC + lane; e < p.k; e += lanes) {
-        [[unroll]] for (uint t = 0u; t < FN_R; ++t) {
+        [[unroll]] for (uint t = 0u; t < R; ++t) {
             float wv = LOAD_WEIGHT(w, row[t] * p.k + e);
             [[unroll]] for (uint i = 0u; i < FN_M; ++i) acc[t][i] += x[xrow[i] + e] * wv;
         }
     }
 
-    [[unroll]] for (uint t = 0u; t < FN_R; ++t) {
+    [[unroll]] for (uint t = 0u; t < R; ++t) {
         [[unroll]] for (uint i = 0u; i < FN_M; ++i) {
             float sum = subgroupAdd(acc[t][i]);
             if (subgroupElect() && r0 + t < p.rows && i < block_m())
