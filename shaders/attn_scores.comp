@@ -1,8 +1,12 @@
 #version 450
 // scores[h, i, t] = (q[i, h] . k[kv(h), t]) / sqrt(head_dim) for the keys t <= pos0 + i that
 // query i may see (the causal mask is applied by softmax.comp). GQA: kv(h) = h / group.
+// Each invocation computes T consecutive keys of one (h, i), so each q element it loads serves T
+// products (loads, not arithmetic, are the cost on CPU drivers such as lavapipe).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#define T 4u
 layout(local_size_x = 64) in;
 
 layout(push_constant) uniform Params {
@@ -22,15 +26,25 @@ layout(binding = 2) writeonly buffer S { float scores[]; };  // [heads, n, capac
 
 void main() {
     uint keys = p.pos0 + p.n;
+    uint slots = (keys + T - 1u) / T;  // groups of T keys per score row
     uint idx = flat_group() * 64u + gl_LocalInvocationID.x;
-    if (idx >= p.heads * p.n * keys) return;
-    uint t = idx % keys;
-    uint i = (idx / keys) % p.n;
-    uint h = idx / (keys * p.n);
-    if (t > p.pos0 + i) return;
+    if (idx >= p.heads * p.n * slots) return;
+    uint t0 = (idx % slots) * T;
+    uint i = (idx / slots) % p.n;
+    uint h = idx / (slots * p.n);
+    uint visible = p.pos0 + i + 1u;
+    if (t0 >= visible) return;
     uint qb = (i * p.heads + h) * p.head_dim;
-    uint kb = p.base + ((h / p.group) * p.capacity + t) * p.head_dim;
-    float dot_qk = 0.0;
-    for (uint d = 0u; d < p.head_dim; ++d) dot_qk += q[qb + d] * LOAD_KV(k, kb + d);
-    scores[(h * p.n + i) * p.capacity + t] = dot_qk * p.scale;
+    uint kb[T];  // keys past the visible ones repeat the last visible key and are not stored
+    [[unroll]] for (uint j = 0u; j < T; ++j)
+        kb[j] = p.base + ((h / p.group) * p.capacity + min(t0 + j, visible - 1u)) * p.head_dim;
+    float acc[T];
+    [[unroll]] for (uint j = 0u; j < T; ++j) acc[j] = 0.0;
+    for (uint d = 0u; d < p.head_dim; ++d) {
+        float qd = q[qb + d];
+        [[unroll]] for (uint j = 0u; j < T; ++j) acc[j] += qd * LOAD_KV(k, kb[j] + d);
+    }
+    uint sb = (h * p.n + i) * p.capacity;
+    [[unroll]] for (uint j = 0u; j < T; ++j)
+        if (t0 + j < visible) scores[sb + t0 + j] = acc[j] * p.scale;
 }

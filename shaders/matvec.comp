@@ -1,16 +1,20 @@
 #version 450
 // Decode GEMV, and small batches of up to MAX_M input rows (short prefills, where GEMM blocks
 // would be mostly padding): out[i, out_col0 + r] = sum_k x[i, k] * w[r, k].
-// A workgroup covers ROWS weight rows; each subgroup takes rows in turn, its invocations stride
-// over k and subgroupAdd reduces their partial sums, so each weight is read once for all inputs
-// and no shared memory or barrier is needed. Works for any subgroup size.
+// A workgroup covers ROWS weight rows. Each subgroup takes R rows at a time: its
+// invocations stride over k in vectors (uvec4 = 8 packed halves, or vec4), so a subgroup's weight
+// reads are contiguous, each x vector read serves all those rows and all inputs, and subgroupAdd
+// reduces the partial sums: no shared memory, no barrier, any subgroup size. On a CPU driver (lavapipe runs
+// a subgroup as the SIMD lanes of one thread, loading every lane's element separately), the
+// work per load is what counts, hence the vectors and the reuse of x over rows.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 #define MAX_M 8u
-#define ROWS 8u
+#define ROWS 32u
+#define R 8u  // weight rows per subgroup pass
 layout(local_size_x = 64) in;
 
 layout(push_constant) uniform Params {
@@ -18,73 +22,62 @@ layout(push_constant) uniform Params {
     uint k;           // inner dimension (even for F16 weights)
     uint in_offset;   // element of x where input row 0 starts
     uint out_col0;    // output column of chunk row 0
-    uint m;           // input rows, 1..MAX_M
+    uint m;           // input rows; workgroup row y takes rows MAX_M y .. MAX_M y + MAX_M - 1
     uint in_stride;   // elements between input rows
     uint out_stride;  // elements between output rows
 } p;
 
+// x and w are also read as vectors through aliases of the same bindings.
 layout(binding = 0) readonly buffer X { float x[]; };
+layout(binding = 0) readonly buffer X4 { vec4 x4[]; };
 layout(binding = 1) readonly buffer W { WEIGHT_T w[]; };  // [rows, k]
+#ifdef WEIGHT_F16
+layout(binding = 1) readonly buffer W4 { uvec4 w4[]; };   // 8 halves per vector
+#define VEC 8u
+#else
+layout(binding = 1) readonly buffer W4 { vec4 w4[]; };
+#define VEC 4u
+#endif
 layout(binding = 2) writeonly buffer Out { float y[]; };
 
-// The decode case: one accumulator, nothing for the compiler to keep in arrays.
-float dot_one(uint row, uint lane, uint lanes) {
-    float s = 0.0;
-#ifdef WEIGHT_F16
-    uint base = (row * p.k) >> 1;
-    for (uint j = lane; j < p.k / 2u; j += lanes) {
-        vec2 pair = unpackHalf2x16(w[base + j]);
-        s += x[p.in_offset + 2u * j] * pair.x + x[p.in_offset + 2u * j + 1u] * pair.y;
-    }
-#else
-    uint base = row * p.k;
-    for (uint j = lane; j < p.k; j += lanes) s += x[p.in_offset + j] * w[base + j];
-#endif
-    return s;
+// Input block of this workgroup row: its first input row and how many rows it has.
+uint block_m() { return min(MAX_M, p.m - gl_WorkGroupID.y * MAX_M); }
+uint block_in() { return p.in_offset + gl_WorkGroupID.y * MAX_M * p.in_stride; }
+uint block_out() { return gl_WorkGroupID.y * MAX_M * p.out_stride; }
+
+// Elements of a row covered by whole vectors: all of k when rows and inputs start on vector
+// boundaries, otherwise none (the scalar tail loop then does everything).
+uint vector_steps() {
+    bool aligned = p.k % VEC == 0u && block_in() % 4u == 0u && p.in_stride % 4u == 0u;
+    return aligned ? p.k / VEC : 0u;
 }
 
-// Several inputs: the loops over inputs have a constant trip count so that s[] stays in registers.
-void dot_many(uint row, uint lane, uint lanes, inout float s[MAX_M]) {
+// The weight vector of row `row` at step `s`, as VEC floats in two vec4 (hi unused for F32).
+void load_w(uint row, uint s, out vec4 lo, out vec4 hi) {
 #ifdef WEIGHT_F16
-    uint base = (row * p.k) >> 1;
-    for (uint j = lane; j < p.k / 2u; j += lanes) {
-        vec2 pair = unpackHalf2x16(w[base + j]);
-        [[unroll]] for (uint i = 0u; i < MAX_M; ++i) {
-            if (i < p.m) {
-                uint xi = p.in_offset + i * p.in_stride + 2u * j;
-                s[i] += x[xi] * pair.x + x[xi + 1u] * pair.y;
-            }
-        }
-    }
+    uvec4 q = w4[row * (p.k / 8u) + s];
+    lo = vec4(unpackHalf2x16(q.x), unpackHalf2x16(q.y));
+    hi = vec4(unpackHalf2x16(q.z), unpackHalf2x16(q.w));
 #else
-    uint base = row * p.k;
-    for (uint j = lane; j < p.k; j += lanes) {
-        float wv = w[base + j];
-        [[unroll]] for (uint i = 0u; i < MAX_M; ++i)
-            if (i < p.m) s[i] += x[p.in_offset + i * p.in_stride + j] * wv;
-    }
+    lo = w4[row * (p.k / 4u) + s];
+    hi = vec4(0.0);
 #endif
 }
+
+#define FN rows_one
+#define FN_M 1u
+#include "matvec_rows.glsl"
+#undef FN
+#undef FN_M
+#define FN rows_many
+#define FN_M MAX_M
+#include "matvec_rows.glsl"
 
 void main() {
-    uint first = flat_group() * ROWS;
-    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
-    for (uint r = gl_SubgroupID; r < ROWS; r += gl_NumSubgroups) {
-        uint row = first + r;
-        if (row >= p.rows) break;  // uniform over the subgroup
-        if (p.m == 1u) {
-            float t = subgroupAdd(dot_one(row, lane, lanes));
-            if (subgroupElect()) y[p.out_col0 + row] = t;
-            continue;
-        }
-        float s[MAX_M];
-        [[unroll]] for (uint i = 0u; i < MAX_M; ++i) s[i] = 0.0;
-        dot_many(row, lane, lanes, s);
-        [[unroll]] for (uint i = 0u; i < MAX_M; ++i) {
-            if (i < p.m) {
-                float t = subgroupAdd(s[i]);
-                if (subgroupElect()) y[i * p.out_stride + p.out_col0 + row] = t;
-            }
-        }
+    uint first = gl_WorkGroupID.x * ROWS;
+    for (uint r0 = first + gl_SubgroupID * R; r0 < first + ROWS; r0 += gl_NumSubgroups * R) {
+        if (r0 >= p.rows) break;  // uniform over the subgroup
+        if (block_m() == 1u) rows_one(r0);
+        else rows_many(r0);
     }
 }

@@ -1,9 +1,15 @@
 #version 450
 // Causal softmax in place over each score row (h, i): keys 0..pos0+i become probabilities,
-// keys pos0+i+1 .. pos0+n-1 become 0. One workgroup per row.
+// keys pos0+i+1 .. pos0+n-1 become 0. A workgroup covers ROWS rows, one subgroup per row at a
+// time: subgroupMax/subgroupAdd reduce, so there is no shared memory and no barrier (lavapipe
+// runs a workgroup's subgroups one after another on one thread and switches between all of them
+// at every barrier). Works for any subgroup size.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 #include "common.glsl"
-layout(local_size_x = 64) in;
+#define ROWS 4u
+layout(local_size_x = 32) in;
 
 layout(push_constant) uniform Params {
     uint rows;      // heads * n
@@ -14,40 +20,31 @@ layout(push_constant) uniform Params {
 
 layout(binding = 0) buffer S { float s[]; };  // [heads, n, capacity]
 
-shared float partial[64];
-
-void main() {
-    uint row = flat_group();
-    if (row >= p.rows) return;
-    uint tid = gl_LocalInvocationID.x;
+void softmax_row(uint row) {
+    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
     uint i = row % p.n, base = row * p.capacity;
     uint visible = p.pos0 + i + 1u, keys = p.pos0 + p.n;
 
     float m = -3.402823466e38;
-    for (uint t = tid; t < visible; t += 64u) m = max(m, s[base + t]);
-    partial[tid] = m;
-    barrier();
-    for (uint stride = 32u; stride > 0u; stride >>= 1) {
-        if (tid < stride) partial[tid] = max(partial[tid], partial[tid + stride]);
-        barrier();
-    }
-    float row_max = partial[0];
-    barrier();
+    for (uint t = lane; t < visible; t += lanes) m = max(m, s[base + t]);
+    float row_max = subgroupMax(m);
 
     float sum = 0.0;
-    for (uint t = tid; t < visible; t += 64u) {
+    for (uint t = lane; t < visible; t += lanes) {
         float e = exp(s[base + t] - row_max);
         s[base + t] = e;
         sum += e;
     }
-    partial[tid] = sum;
-    barrier();
-    for (uint stride = 32u; stride > 0u; stride >>= 1) {
-        if (tid < stride) partial[tid] += partial[tid + stride];
-        barrier();
+    float inv = 1.0 / subgroupAdd(sum);
+    // Each invocation rescales the entries it wrote itself, so no buffer barrier is needed.
+    for (uint t = lane; t < visible; t += lanes) s[base + t] *= inv;
+    for (uint t = visible + lane; t < keys; t += lanes) s[base + t] = 0.0;
+}
+
+void main() {
+    uint first = flat_group() * ROWS;
+    for (uint r = gl_SubgroupID; r < ROWS; r += gl_NumSubgroups) {
+        if (first + r >= p.rows) break;  // uniform over the subgroup
+        softmax_row(first + r);
     }
-    float inv = 1.0 / partial[0];
-    // Each thread rescales the entries it wrote itself, so no buffer barrier is needed.
-    for (uint t = tid; t < visible; t += 64u) s[base + t] *= inv;
-    for (uint t = visible + tid; t < keys; t += 64u) s[base + t] = 0.0;
 }

@@ -49,14 +49,19 @@ void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::Device
 void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
                                   const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label) {
     // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w. Up to
-    // kMatvecMaxRows inputs go through the GEMV (each weight read once), more through GEMM tiles.
+    // kMatvecMaxRows inputs go through the GEMV (each weight read once), more through GEMM tiles,
+    // except on CPU devices: there the GEMV in blocks of kMatvecMaxRows inputs (y of the grid) is
+    // several times faster than the tiles (lavapipe loads shared memory lane by lane, and every
+    // barrier switches between the workgroup's subgroups).
+    const bool gemv = rows <= int(vk::kMatvecMaxRows) || ctx_->limits().cpu;
     for (const vk::RowChunk& rc : w.chunks) {
-        if (rows <= int(vk::kMatvecMaxRows)) {
+        if (gemv) {
             const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0,
                                           std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
-            recorder_->dispatch(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
-                                {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
-                                groups_for(rc.rows, vk::kMatvecRowsPerGroup), label);
+            recorder_->dispatch_2d(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
+                                   {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
+                                   std::uint32_t(groups_for(rc.rows, vk::kMatvecRowsPerGroup)),
+                                   std::uint32_t(groups_for(std::uint64_t(rows), vk::kMatvecMaxRows)), label);
         } else {
             const vk::MatmulParams params{std::uint32_t(rows), rc.rows, std::uint32_t(w.cols), std::uint32_t(w.rows),
                                           rc.row0};
@@ -165,9 +170,11 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const vk::AttnScoresParams sp{m, heads, hd, cap, pos0, group, 1.0f / std::sqrt(float(hd)), kb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_scores_f16" : "attn_scores_f32"),
                         {read(q_), read(kv, kb.offset, kb.range), write(probs_)}, &sp,
-                        groups_for(std::uint64_t(heads) * m * keys, vk::kLinearGroup), {l, OpKind::AttentionScores});
+                        groups_for(std::uint64_t(heads) * m * groups_for(keys, vk::kAttnScoresKeys), vk::kLinearGroup),
+                        {l, OpKind::AttentionScores});
     const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
-    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp, std::uint64_t(heads) * m, {l, OpKind::Softmax});
+    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp,
+                        groups_for(std::uint64_t(heads) * m, vk::kSoftmaxRowsPerGroup), {l, OpKind::Softmax});
 
     // Only the wanted heads' rows travel back: [m, capacity] per head, trimmed on the host.
     for (std::size_t s = 0; s < capture_slots_.size(); ++s) {
@@ -180,7 +187,8 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const vk::AttnValuesParams vp{m, heads, hd, cap, pos0, group, vb.base};
     recorder_->dispatch(pipeline(f16 ? "attn_values_f16" : "attn_values_f32"),
                         {read(probs_), read(kv, vb.offset, vb.range), write(att_)}, &vp,
-                        groups_for(std::uint64_t(m) * heads * hd, vk::kLinearGroup), {l, OpKind::AttentionValues});
+                        groups_for(std::uint64_t(m) * heads * groups_for(hd, vk::kAttnValuesDims), vk::kLinearGroup),
+                        {l, OpKind::AttentionValues});
     record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
 }
 

@@ -89,7 +89,10 @@ static_assert(push_constants_fit());
 inline constexpr std::uint32_t kLinearGroup = 64;    // elementwise shaders and matvec
 inline constexpr std::uint32_t kMatmulBlock = 64;    // matmul.comp: 64x64 output block per workgroup
 inline constexpr std::uint32_t kMatvecMaxRows = 8;   // matvec.comp: MAX_M input rows
-inline constexpr std::uint32_t kMatvecRowsPerGroup = 8;  // matvec.comp: ROWS weight rows per workgroup
+inline constexpr std::uint32_t kMatvecRowsPerGroup = 32;  // matvec.comp: ROWS weight rows per workgroup
+inline constexpr std::uint32_t kSoftmaxRowsPerGroup = 4;  // softmax.comp: ROWS score rows per workgroup
+inline constexpr std::uint32_t kAttnScoresKeys = 4;  // attn_scores.comp: T keys per invocation
+inline constexpr std::uint32_t kAttnValuesDims = 4;  // attn_values.comp: D head dims per invocation
 inline constexpr std::uint32_t kArgmaxGroup = 256;
 
 }  // namespace kvs::vk

@@ -189,6 +189,7 @@ Result<std::unique_ptr<VulkanContext>> VulkanContext::create(const ContextOption
     KVS_ASSIGN(const int chosen, select_device(candidates, request));
     ctx->physical_ = devices[std::size_t(chosen)];
     ctx->device_name_ = candidates[std::size_t(chosen)].name;
+    ctx->limits_.cpu = candidates[std::size_t(chosen)].kind == DeviceKind::Cpu;
 
     VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};

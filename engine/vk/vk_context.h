@@ -19,6 +19,7 @@ struct DeviceLimits {
     bool timestamps = false;                 // the compute queue can write timestamps
     double timestamp_period_ns = 0.0;
     std::uint64_t timestamp_mask = 0;        // timestampValidBits as a mask
+    bool cpu = false;                        // a CPU implementation (lavapipe): see record_linear
 };
 
 struct ContextOptions {

@@ -134,13 +134,14 @@ private slots:
         const vk::AttnScoresParams sp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
                                       std::uint32_t(pos0), std::uint32_t(group), scale, 0};
         h_.run(f16 ? "attn_scores_f16" : "attn_scores_f32", {vk::read(qb), vk::read(cache, 0, part), vk::write(probs)}, sp,
-               groups(std::uint64_t(heads) * n * keys));
+               groups(std::uint64_t(heads) * n * ((keys + vk::kAttnScoresKeys - 1) / vk::kAttnScoresKeys)));
         const vk::SoftmaxParams smp{std::uint32_t(heads * n), std::uint32_t(n), std::uint32_t(capacity), std::uint32_t(pos0)};
-        h_.run("softmax", {vk::write(probs)}, smp, std::uint64_t(heads) * n);
+        h_.run("softmax", {vk::write(probs)}, smp,
+               (std::uint64_t(heads) * n + vk::kSoftmaxRowsPerGroup - 1) / vk::kSoftmaxRowsPerGroup);
         const vk::AttnValuesParams vp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
                                       std::uint32_t(pos0), std::uint32_t(group), vs.base};
         h_.run(f16 ? "attn_values_f16" : "attn_values_f32", {vk::read(probs), vk::read(cache, vs.offset, vs.range), vk::write(out)},
-               vp, groups(std::uint64_t(n) * heads * head_dim));
+               vp, groups(std::uint64_t(n) * heads * ((head_dim + vk::kAttnValuesDims - 1) / vk::kAttnValuesDims)));
 
         // Reference, as CpuBackend::attend_head computes it, over the cache as stored.
         std::vector<float> all_k(std::size_t(keys) * kv_dim), all_v(all_k.size());

@@ -23,7 +23,7 @@ class TestVkMatmul : public QObject {
     }
 
     // Runs the weight rows [row0, rows) as a chunk bound at its byte offset, as the backend does.
-    void check(int m, int rows, int k, bool f16, int row0, bool force_tiles = false) {
+    void check(int m, int rows, int k, bool f16, int row0, bool force_tiles = false, bool force_gemv = false) {
         const auto a = test::random_values(std::size_t(m) * k, 1000u + m * 7u + k);
         auto w = test::random_values(std::size_t(rows) * k, 2000u + rows + k, 0.5f);
         if (f16) w = test::round_to_f16(w);
@@ -35,11 +35,13 @@ class TestVkMatmul : public QObject {
         const VkDeviceSize offset = VkDeviceSize(row0) * k * elem;
         QVERIFY2(offset % h_.ctx->limits().storage_offset_align == 0, "test shape gives an unaligned chunk");
         const std::uint32_t chunk_rows = std::uint32_t(rows - row0);
-        if (m <= 8 && !force_tiles) {
+        if ((m <= 8 && !force_tiles) || force_gemv) {
+            // More than kMatvecMaxRows inputs: blocks of them in y, as on CPU devices.
             vk::MatvecParams p{chunk_rows, std::uint32_t(k), 0, std::uint32_t(row0),
                                std::uint32_t(m), std::uint32_t(k), std::uint32_t(rows)};
-            h_.run(f16 ? "matvec_f16" : "matvec_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
-                   (chunk_rows + vk::kMatvecRowsPerGroup - 1) / vk::kMatvecRowsPerGroup);
+            h_.run_2d(f16 ? "matvec_f16" : "matvec_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
+                      (chunk_rows + vk::kMatvecRowsPerGroup - 1) / vk::kMatvecRowsPerGroup,
+                      (std::uint32_t(m) + vk::kMatvecMaxRows - 1) / vk::kMatvecMaxRows);
         } else {
             vk::MatmulParams p{std::uint32_t(m), chunk_rows, std::uint32_t(k), std::uint32_t(rows), std::uint32_t(row0)};
             h_.run_2d(f16 ? "matmul_f16" : "matmul_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
@@ -73,7 +75,8 @@ private slots:
         QTest::addColumn<bool>("f16");
         for (bool f16 : {false, true})
             for (auto [m, rows, k] : {std::tuple{1, 1, 2}, {1, 7, 34}, {1, 33, 100}, {3, 100, 64}, {1, 257, 258},
-                                      {8, 512, 1000}, {5, 33, 7 * 2}})
+                                      {8, 512, 1000}, {5, 33, 7 * 2}, {9, 33, 64}, {16, 70, 100}, {19, 257, 258},
+                                      {130, 65, 32}})
                 QTest::addRow("%dx%dx%d %s", m, rows, k, f16 ? "f16" : "f32") << m << rows << k << f16;
     }
     void matvec() {
@@ -81,7 +84,7 @@ private slots:
         QFETCH(int, rows);
         QFETCH(int, k);
         QFETCH(bool, f16);
-        check(m, rows, k, f16, 0);
+        check(m, rows, k, f16, 0, false, m > 8);
     }
 
     void matmul_data() {
@@ -110,6 +113,8 @@ private slots:
         check(5, 100, 64, true, 64);
         check(20, 100, 64, false, 64, true);
         check(20, 100, 64, true, 64, true);
+        check(20, 100, 64, false, 64, false, true);
+        check(20, 100, 64, true, 64, false, true);
     }
 };
 
