@@ -112,13 +112,7 @@ Result<Buffer> Buffer::create(const VulkanContext& ctx, VkDeviceSize bytes, Memo
 Result<std::unique_ptr<Uploader>> Uploader::create(const VulkanContext& ctx, VkDeviceSize staging_bytes) {
     std::unique_ptr<Uploader> u(new Uploader(ctx));
     KVS_ASSIGN(u->staging_, Buffer::create(ctx, staging_bytes, MemoryUse::Staging));
-    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    ai.commandPool = ctx.command_pool();
-    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    ai.commandBufferCount = 1;
-    KVS_VK(vkAllocateCommandBuffers(ctx.device(), &ai, &u->cmd_));
-    VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    KVS_VK(vkCreateFence(ctx.device(), &fci, nullptr, &u->fence_));
+    KVS_TRY(ctx.allocate_submission(u->cmd_, u->fence_));
     return u;
 }
 

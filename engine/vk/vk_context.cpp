@@ -251,4 +251,15 @@ VulkanContext::~VulkanContext() {
     if (instance_) vkDestroyInstance(instance_, nullptr);
 }
 
+Status VulkanContext::allocate_submission(VkCommandBuffer& cmd, VkFence& fence) const {
+    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    ai.commandPool = pool_;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    KVS_VK(vkAllocateCommandBuffers(device_, &ai, &cmd));
+    VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    KVS_VK(vkCreateFence(device_, &fci, nullptr, &fence));
+    return {};
+}
+
 }  // namespace kvs::vk

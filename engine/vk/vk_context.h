@@ -45,6 +45,10 @@ public:
     bool validation_enabled() const { return messenger_ != VK_NULL_HANDLE; }
     PFN_vkCmdPushDescriptorSetKHR push_descriptor_set() const { return push_descriptor_set_; }
 
+    // What every submitter needs: a primary command buffer from the pool and an unsignalled
+    // fence to wait on. The caller frees them.
+    Status allocate_submission(VkCommandBuffer& cmd, VkFence& fence) const;
+
 private:
     VulkanContext() = default;
 

@@ -7,13 +7,7 @@ namespace kvs::vk {
 
 Result<std::unique_ptr<CommandRecorder>> CommandRecorder::create(const VulkanContext& ctx, std::uint32_t max_timestamps) {
     std::unique_ptr<CommandRecorder> r(new CommandRecorder(ctx));
-    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    ai.commandPool = ctx.command_pool();
-    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    ai.commandBufferCount = 1;
-    KVS_VK(vkAllocateCommandBuffers(ctx.device(), &ai, &r->cmd_));
-    VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    KVS_VK(vkCreateFence(ctx.device(), &fci, nullptr, &r->fence_));
+    KVS_TRY(ctx.allocate_submission(r->cmd_, r->fence_));
     if (ctx.limits().timestamps) {
         VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
         qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
