@@ -1,12 +1,27 @@
 // kvscope: the desktop application.
 #include <QApplication>
 #include <cstdio>
+#include <cstring>
 
 #include "app_startup.h"
 #include "command_line.h"
 #include "main_window.h"
 
+namespace {
+
+// --help and --version only print: they must work in a terminal without a display, where the
+// default platform plugin would abort before the options are read.
+void use_offscreen_platform_for_text_only_options(int argc, char** argv) {
+    if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) return;
+    for (int i = 1; i < argc; ++i)
+        for (const char* option : {"--help", "-h", "--help-all", "--version", "-v"})
+            if (std::strcmp(argv[i], option) == 0) qputenv("QT_QPA_PLATFORM", "offscreen");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    use_offscreen_platform_for_text_only_options(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName("kvscope");
     QApplication::setOrganizationName("kvscope");
