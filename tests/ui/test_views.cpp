@@ -207,7 +207,8 @@ void TestViews::heatmapTooltipNamesTokens() {
             }
     const auto row = test::synthetic_attention_row(0, 0, 6);
     // Position 6 is the token produced by step 1 (t1); position 2 is the prompt token p2.
-    QVERIFY2(text.contains("query 6 't1'"), qPrintable(text));
+    // Labels as the token stream shows them: the generated token " t1" starts with a visible space.
+    QVERIFY2(text.contains(QString("query 6 '%1t1'").arg(QChar(0x00B7))), qPrintable(text));
     QVERIFY2(text.contains("key 2 'p2'"), qPrintable(text));
     QVERIFY2(text.contains(QString::number(double(row[2]), 'f', 4)), qPrintable(text));
 }

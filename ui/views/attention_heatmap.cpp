@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "run_data.h"
+#include "token_list_model.h"
 #include "views/attention_image.h"
 #include "views/view_help.h"
 
@@ -52,9 +53,7 @@ QRect AttentionHeatmap::matrixRect() const {
 QString AttentionHeatmap::tokenLabel(int position) const {
     const auto& tokens = run_->tokens();
     if (position < 0 || position >= int(tokens.size())) return QStringLiteral("#%1").arg(position);
-    QString label = tokens[std::size_t(position)].label;
-    if (label.isEmpty()) label = QString::number(tokens[std::size_t(position)].id);
-    return label.replace('\n', QStringLiteral("\\n"));
+    return TokenListModel::chipText(tokens[std::size_t(position)]);  // as the token stream shows it
 }
 
 std::pair<int, int> AttentionHeatmap::selectedRows() const {
