@@ -8,18 +8,6 @@ using namespace kvs;
 
 class TestCliGenerate : public QObject {
     Q_OBJECT
-    QStringList stories(const QStringList& extra) {
-        return QStringList{"generate",
-                           "--model",
-                           QString::fromStdString(test::stories260k_bin()),
-                           "--tokenizer",
-                           QString::fromStdString(test::stories260k_tokenizer()),
-                           "--prompt",
-                           test::kStoriesPrompt,
-                           "--temperature",
-                           "0"} +
-               extra;
-    }
     static QString known_ids() {
         QStringList ids;
         for (int id : test::kStoriesGreedyIds) ids << QString::number(id);
@@ -28,17 +16,17 @@ class TestCliGenerate : public QObject {
 
 private slots:
     void printsExactlyTheKnownText() {
-        auto r = test::run_cli(stories({"-n", "56"}));
+        auto r = test::run_cli(test::stories_greedy_generate_args({"-n", "56"}));
         QCOMPARE(r.exit_code, 0);
         QCOMPARE(r.out, QString(test::kStoriesGreedyText) + "\n");
     }
     void printsTheKnownIds() {
-        auto r = test::run_cli(stories({"-n", "56", "--ids"}));
+        auto r = test::run_cli(test::stories_greedy_generate_args({"-n", "56", "--ids"}));
         QCOMPARE(r.exit_code, 0);
         QCOMPARE(r.out.trimmed(), known_ids());
     }
     void noCacheGivesTheSameIds() {
-        auto r = test::run_cli(stories({"-n", "56", "--ids", "--no-cache"}));
+        auto r = test::run_cli(test::stories_greedy_generate_args({"-n", "56", "--ids", "--no-cache"}));
         QCOMPARE(r.exit_code, 0);
         QCOMPARE(r.out.trimmed(), known_ids());
     }
@@ -49,7 +37,7 @@ private slots:
         QVERIFY(r.out.isEmpty());
     }
     void promptLongerThanContextIsAnError() {
-        auto r = test::run_cli(stories({"--ctx", "3"}));
+        auto r = test::run_cli(test::stories_greedy_generate_args({"--ctx", "3"}));
         QCOMPARE(r.exit_code, 1);
         QVERIFY2(r.err.contains("context holds only 3"), qPrintable(r.err));
     }

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "test_paths.h"
+
 namespace kvs::test {
 
 struct CliResult {
@@ -37,6 +39,14 @@ inline CliResult run_cli(const QStringList& args, const CliEnvironment& changes 
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+// `generate` of stories260K's known greedy run ("Once upon a time", temperature 0), plus `extra`.
+inline QStringList stories_greedy_generate_args(const QStringList& extra = {}) {
+    return QStringList{"generate", "--model", QString::fromStdString(stories260k_bin()), "--tokenizer",
+                       QString::fromStdString(stories260k_tokenizer()), "--prompt", kStoriesPrompt, "--temperature",
+                       "0"} +
+           extra;
 }
 
 }  // namespace kvs::test

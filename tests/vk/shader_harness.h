@@ -32,6 +32,7 @@ public:
         auto r = vk::CommandRecorder::create(*ctx);
         if (!r.ok()) return r.message();
         recorder = std::move(r).value();
+        validation_baseline = vk::validation_message_count();
         return {};
     }
 
@@ -88,6 +89,8 @@ public:
     std::unique_ptr<vk::PipelineLibrary> lib;
     std::unique_ptr<vk::Uploader> uploader;
     std::unique_ptr<vk::CommandRecorder> recorder;
+    // Validation messages reported before the first test: each test must add none.
+    int validation_baseline = 0;
 };
 
 inline std::vector<float> random_values(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
@@ -115,6 +118,9 @@ inline float max_abs_diff(const float* a, const float* b, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
     return worst;
 }
+
+// Workgroups of 64 invocations covering n items.
+inline std::uint64_t groups_of_64(std::uint64_t n) { return (n + 63) / 64; }
 
 }  // namespace kvs::test
 

@@ -16,17 +16,13 @@ using cpu::RowMatrix;
 class TestVkAttention : public QObject {
     Q_OBJECT
     test::ShaderHarness h_;
-    int validation_before_ = 0;
-
-    static std::uint64_t groups(std::uint64_t n) { return (n + 63) / 64; }
 
 private slots:
     void initTestCase() {
         const std::string why = h_.init();
         QVERIFY2(why.empty(), why.c_str());
-        validation_before_ = vk::validation_message_count();
     }
-    void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
+    void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(h_.validation_baseline); }
 
     void rope_data() {
         QTest::addColumn<int>("n");
@@ -63,7 +59,7 @@ private slots:
         vk::Buffer tb = h_.buffer(table), xb = h_.buffer(x);
         const vk::RopeParams p{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(half),
                                std::uint32_t(style), std::uint32_t(pos0)};
-        h_.run("rope", {vk::read(tb), vk::write(xb)}, p, groups(std::uint64_t(n) * heads * half));
+        h_.run("rope", {vk::read(tb), vk::write(xb)}, p, test::groups_of_64(std::uint64_t(n) * heads * half));
         const auto got = h_.read<float>(xb, x.size());
         QVERIFY(test::max_abs_diff(got.data(), expected.data(), got.size()) <= 1e-6f);
     }
@@ -128,20 +124,20 @@ private slots:
         vw.base = vs.base;
         const std::uint64_t kv_items = std::uint64_t(n) * kv_dim / (f16 ? 2 : 1);
         const char* write_shader = f16 ? "kv_write_f16" : "kv_write_f32";
-        h_.run(write_shader, {vk::read(kb), vk::write(cache, 0, part)}, kw, groups(kv_items));
-        h_.run(write_shader, {vk::read(vb), vk::write(cache, vs.offset, vs.range)}, vw, groups(kv_items));
+        h_.run(write_shader, {vk::read(kb), vk::write(cache, 0, part)}, kw, test::groups_of_64(kv_items));
+        h_.run(write_shader, {vk::read(vb), vk::write(cache, vs.offset, vs.range)}, vw, test::groups_of_64(kv_items));
         const float scale = 1.0f / std::sqrt(float(head_dim));
         const vk::AttnScoresParams sp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
                                       std::uint32_t(pos0), std::uint32_t(group), scale, 0};
         h_.run(f16 ? "attn_scores_f16" : "attn_scores_f32", {vk::read(qb), vk::read(cache, 0, part), vk::write(probs)}, sp,
-               groups(std::uint64_t(heads) * n * ((keys + vk::kAttnScoresKeys - 1) / vk::kAttnScoresKeys)));
+               test::groups_of_64(std::uint64_t(heads) * n * ((keys + vk::kAttnScoresKeys - 1) / vk::kAttnScoresKeys)));
         const vk::SoftmaxParams smp{std::uint32_t(heads * n), std::uint32_t(n), std::uint32_t(capacity), std::uint32_t(pos0)};
         h_.run("softmax", {vk::write(probs)}, smp,
                (std::uint64_t(heads) * n + vk::kSoftmaxRowsPerGroup - 1) / vk::kSoftmaxRowsPerGroup);
         const vk::AttnValuesParams vp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
                                       std::uint32_t(pos0), std::uint32_t(group), vs.base};
         h_.run(f16 ? "attn_values_f16" : "attn_values_f32", {vk::read(probs), vk::read(cache, vs.offset, vs.range), vk::write(out)},
-               vp, groups(std::uint64_t(n) * heads * ((head_dim + vk::kAttnValuesDims - 1) / vk::kAttnValuesDims)));
+               vp, test::groups_of_64(std::uint64_t(n) * heads * ((head_dim + vk::kAttnValuesDims - 1) / vk::kAttnValuesDims)));
 
         // Reference, as CpuBackend::attend_head computes it, over the cache as stored.
         std::vector<float> all_k(std::size_t(keys) * kv_dim), all_v(all_k.size());

@@ -11,21 +11,8 @@ using namespace kvs;
 namespace {
 
 test::CliResult generate(const QStringList& extra, const test::CliEnvironment& env = {}) {
-    const QStringList args = QStringList{"generate",
-                                         "--model",
-                                         QString::fromStdString(test::stories260k_bin()),
-                                         "--tokenizer",
-                                         QString::fromStdString(test::stories260k_tokenizer()),
-                                         "--prompt",
-                                         test::kStoriesPrompt,
-                                         "--temperature",
-                                         "0",
-                                         "-n",
-                                         "56",
-                                         "--backend",
-                                         "vulkan"} +
-                             extra;
-    return test::run_cli(args, env, 120000);
+    return test::run_cli(test::stories_greedy_generate_args(QStringList{"-n", "56", "--backend", "vulkan"} + extra),
+                         env, 120000);
 }
 
 }  // namespace

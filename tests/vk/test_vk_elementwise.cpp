@@ -11,17 +11,13 @@ using namespace kvs;
 class TestVkElementwise : public QObject {
     Q_OBJECT
     test::ShaderHarness h_;
-    int validation_before_ = 0;
-
-    static std::uint64_t groups(std::uint64_t n) { return (n + 63) / 64; }
 
 private slots:
     void initTestCase() {
         const std::string why = h_.init();
         QVERIFY2(why.empty(), why.c_str());
-        validation_before_ = vk::validation_message_count();
     }
-    void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
+    void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(h_.validation_baseline); }
 
     void sizes_data() {
         QTest::addColumn<int>("n");
@@ -37,7 +33,7 @@ private slots:
         const auto y = test::random_values(std::size_t(n) * cols, 1u + cols), b = test::random_values(std::size_t(cols), 2u);
         vk::Buffer yb = h_.buffer(y), bb = h_.buffer(b);
         h_.run("bias_add", {vk::read(bb), vk::write(yb)}, vk::BiasAddParams{std::uint32_t(n), std::uint32_t(cols)},
-               groups(y.size()));
+               test::groups_of_64(y.size()));
         const auto got = h_.read<float>(yb, y.size());
         for (int i = 0; i < n; ++i)
             for (int c = 0; c < cols; ++c) QCOMPARE(got[std::size_t(i) * cols + c], y[std::size_t(i) * cols + c] + b[std::size_t(c)]);
@@ -53,7 +49,7 @@ private slots:
         cpu::RowMatrix expected = Eigen::Map<const cpu::RowMatrix>(x.data(), n, cols);
         cpu::gelu_tanh(expected);
         vk::Buffer xb = h_.buffer(x);
-        h_.run("gelu", {vk::write(xb)}, vk::CountParams{std::uint32_t(x.size())}, groups(x.size()));
+        h_.run("gelu", {vk::write(xb)}, vk::CountParams{std::uint32_t(x.size())}, test::groups_of_64(x.size()));
         const auto got = h_.read<float>(xb, x.size());
         // Device tanh is accurate to a few ulps; outputs are O(|x|) <= ~30.
         QVERIFY(test::max_abs_diff(got.data(), expected.data(), got.size()) <= 1e-5f);
@@ -67,7 +63,7 @@ private slots:
         cpu::RowMatrix expected = Eigen::Map<const cpu::RowMatrix>(g.data(), n, cols);
         cpu::swiglu(expected, Eigen::Map<const cpu::RowMatrix>(u.data(), n, cols));
         vk::Buffer gb = h_.buffer(g), ub = h_.buffer(u);
-        h_.run("swiglu", {vk::write(gb), vk::read(ub)}, vk::CountParams{std::uint32_t(g.size())}, groups(g.size()));
+        h_.run("swiglu", {vk::write(gb), vk::read(ub)}, vk::CountParams{std::uint32_t(g.size())}, test::groups_of_64(g.size()));
         const auto got = h_.read<float>(gb, g.size());
         QVERIFY(test::max_abs_diff(got.data(), expected.data(), got.size()) <= 1e-5f);
     }
@@ -78,7 +74,7 @@ private slots:
         QFETCH(int, cols);
         const auto x = test::random_values(std::size_t(n) * cols, 6u + cols), y = test::random_values(x.size(), 7u);
         vk::Buffer xb = h_.buffer(x), yb = h_.buffer(y);
-        h_.run("add", {vk::write(xb), vk::read(yb)}, vk::CountParams{std::uint32_t(x.size())}, groups(x.size()));
+        h_.run("add", {vk::write(xb), vk::read(yb)}, vk::CountParams{std::uint32_t(x.size())}, test::groups_of_64(x.size()));
         const auto got = h_.read<float>(xb, x.size());
         for (std::size_t i = 0; i < x.size(); ++i) QCOMPARE(got[i], x[i] + y[i]);
     }
@@ -112,7 +108,7 @@ private slots:
             h_.run(f16 ? "embed_f16" : "embed_f32",
                    {vk::read(tok), vk::read(tb, VkDeviceSize(row0) * dim * elem, VkDeviceSize(rows) * dim * elem),
                     vk::read(pb), vk::write(out)},
-                   p, groups(std::uint64_t(n) * dim));
+                   p, test::groups_of_64(std::uint64_t(n) * dim));
         }
         const auto got = h_.read<float>(out, std::size_t(n) * dim);
         for (int i = 0; i < n; ++i)

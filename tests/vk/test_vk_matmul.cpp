@@ -14,7 +14,6 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 class TestVkMatmul : public QObject {
     Q_OBJECT
     test::ShaderHarness h_;
-    int validation_before_ = 0;
 
     // Reference: out = a [m, k] * w^T, w [rows, k].
     static RowMatrix reference(const std::vector<float>& a, const std::vector<float>& w, int m, int rows, int k) {
@@ -57,7 +56,7 @@ class TestVkMatmul : public QObject {
         const float tol = 2e-5f * std::sqrt(float(k));
         QVERIFY2(worst <= tol, qPrintable(QString("m=%1 rows=%2 k=%3 f16=%4: max diff %5 > %6")
                                               .arg(m).arg(rows).arg(k).arg(f16).arg(worst).arg(tol)));
-        KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_);
+        KVS_VERIFY_NO_VALIDATION_MESSAGES(h_.validation_baseline);
     }
 
 private slots:
@@ -65,7 +64,6 @@ private slots:
         const std::string why = h_.init();
         QVERIFY2(why.empty(), why.c_str());
         QVERIFY(h_.ctx->validation_enabled());
-        validation_before_ = vk::validation_message_count();
     }
 
     void matvec_data() {

@@ -11,7 +11,6 @@ using namespace kvs;
 class TestVkNorms : public QObject {
     Q_OBJECT
     test::ShaderHarness h_;
-    int validation_before_ = 0;
 
     void check(int n, int dim, bool layer_norm) {
         // Offset and scaled rows, so mean removal and the 1/rms scale both matter.
@@ -36,14 +35,13 @@ class TestVkNorms : public QObject {
         const float worst = test::max_abs_diff(got.data(), expected.data(), got.size());
         // Outputs are ~N(0, |w|) after normalisation; F32 reductions in another order differ by ulps.
         QVERIFY2(worst <= 2e-5f, qPrintable(QString("n=%1 dim=%2: max diff %3").arg(n).arg(dim).arg(worst)));
-        KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_);
+        KVS_VERIFY_NO_VALIDATION_MESSAGES(h_.validation_baseline);
     }
 
 private slots:
     void initTestCase() {
         const std::string why = h_.init();
         QVERIFY2(why.empty(), why.c_str());
-        validation_before_ = vk::validation_message_count();
     }
     void norms_data() {
         QTest::addColumn<int>("n");
