@@ -7,7 +7,7 @@ namespace kvs::ui {
 
 namespace {
 // The longest a slice of event delivery may hold the GUI thread before yielding to it.
-constexpr qint64 kDrainBudgetMs = 12;
+constexpr qint64 kDrainBudgetMs = 4;
 }  // namespace
 
 void register_engine_metatypes() {
@@ -71,6 +71,11 @@ quint64 EngineController::newGeneration() {
 void EngineController::loadModel(const QString& path, const QString& tokenizer) {
     const quint64 gen = newGeneration();
     post([w = worker_, gen, path, tokenizer] { w->loadModel(gen, path, tokenizer); });
+}
+
+void EngineController::loadBuiltModel(std::shared_ptr<kvs::Model> model) {
+    const quint64 gen = newGeneration();
+    post([w = worker_, gen, model = std::move(model)]() mutable { w->loadBuilt(gen, std::move(model)); });
 }
 
 void EngineController::loadSynthetic(const QString& preset, int layers) {

@@ -32,6 +32,8 @@ public:
 public slots:
     void loadModel(const QString& path, const QString& tokenizer = {});
     void loadSynthetic(const QString& preset, int layers = 0);
+    // A model built by the caller (a benchmark's synthetic shape); it moves to the worker.
+    void loadBuiltModel(std::shared_ptr<kvs::Model> model);
     // Starts a new run on the loaded model: creates the backend and the session, tokenizes
     // the prompt and emits RunStarted (as the first batch of the new generation).
     void configure(const QString& prompt, const kvs::SamplingOptions& sampling, const QString& backend,

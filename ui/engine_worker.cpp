@@ -79,6 +79,10 @@ void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers)
     setModel(std::move(model.value()));
 }
 
+void EngineWorker::loadBuilt(quint64 gen, std::shared_ptr<kvs::Model> model) {
+    if (current(gen)) setModel(std::move(model));
+}
+
 bool EngineWorker::startSession(const RunSettings& settings) {
     session_.reset();  // frees the old backend (and its device memory) before allocating a new one
     if (!model_) {

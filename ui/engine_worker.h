@@ -29,6 +29,7 @@ public:
 
     void loadModel(quint64 gen, const QString& path, const QString& tokenizer);
     void loadSynthetic(quint64 gen, const QString& preset, int layers);
+    void loadBuilt(quint64 gen, std::shared_ptr<kvs::Model> model);
     void configure(quint64 gen, const RunSettings& settings);
     void prefill(quint64 gen);
     void step(quint64 gen);

@@ -126,7 +126,9 @@ private slots:
     void cancelDropsStaleBatches() {
         EngineController controller;
         QSignalSpy loaded(&controller, &EngineController::modelLoaded);
-        controller.loadSynthetic("stories260k", 0);
+        // A step of a few milliseconds (a 32000-token classifier), so that the run is still
+        // going when cancel() comes: stories260K would finish 450 steps within one poll.
+        controller.loadSynthetic("stories15m", 1);
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kTimeoutMs);
         QSignalSpy batches(&controller, &EngineController::eventsReady);
         controller.configure("Once", greedy(), "cpu", true, {});

@@ -26,6 +26,7 @@
 #include "run_data.h"
 #include "token_list_model.h"
 #include "test_paths.h"
+#include "token_flow_view.h"
 #include "token_stream_view.h"
 #include "views/attention_grid_view.h"
 #include "views/attention_heatmap.h"
@@ -239,11 +240,11 @@ private slots:
         QCOMPARE(window.runAction()->text(), QString("Run"));
 
         // Clicking a generated chip selects its step.
-        QListView* list = stream->listView();
-        list->scrollTo(stream->model()->index(6));
-        const QRect chip = list->visualRect(stream->model()->index(6));
+        TokenFlowView* chips = stream->chips();
+        chips->scrollTo(6);
+        const QRect chip = chips->visualRect(6);
         QVERIFY(chip.isValid());
-        QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, chip.center());
+        QTest::mouseClick(chips->viewport(), Qt::LeftButton, {}, chip.center());
         QCOMPARE(window.runData().selectedStep(), stream->model()->index(6).data(TokenListModel::StepRole).toInt());
         QCOMPARE(window.runData().selectedStep(), 3);
 

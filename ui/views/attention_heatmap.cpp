@@ -35,11 +35,16 @@ AttentionHeatmap::AttentionHeatmap(RunData* run, QWidget* parent) : QWidget(pare
 void AttentionHeatmap::refreshNow() { redraw_->flush(); }
 
 void AttentionHeatmap::rebuild() {
+    if (layer_ != run_->selectedLayer() || head_ != run_->selectedHead()) builder_.reset();
     layer_ = run_->selectedLayer();
     head_ = run_->selectedHead();
     const AttentionMatrix* m = run_->attention(layer_, head_);
-    size_ = m ? m->size : 0;
-    image_ = m ? render_attention_image(*m, kMaxSide) : QImage();
+    if (!m) {
+        if (builder_.rows() > 0) builder_.reset();
+    } else if (!builder_.update(*m, kCellsPerRefresh)) {
+        redraw_->request();  // the rest at the next refresh
+    }
+    size_ = builder_.rows();
     update();
 }
 
@@ -107,13 +112,15 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.drawText(QRect(0, 0, width(), kTitleHeight), Qt::AlignCenter,
                tr("Layer %1, head %2 (reads KV head %3): %4 positions").arg(layer_).arg(head_).arg(kv_head).arg(size_));
     const QRect r = matrixRect();
-    if (image_.isNull() || r.width() <= 0) {
+    if (size_ == 0 || r.width() <= 0) {
         p.drawText(rect(), Qt::AlignCenter,
                    tr("No attention captured for this head yet.\nTurn on attention capture and run a step."));
         return;
     }
-    // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small.
-    p.drawImage(r, image_);
+    // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small. The last bin
+    // may hold fewer positions than the others: the source rectangle ends where the matrix does.
+    const double used = double(size_) / builder_.bin();
+    p.drawImage(QRectF(r), builder_.image(), QRectF(0, 0, used, used));
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
 
