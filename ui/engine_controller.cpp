@@ -19,7 +19,7 @@ void register_engine_metatypes() {
 EngineController::EngineController(QObject* parent) : QObject(parent) {
     register_engine_metatypes();
     thread_.setObjectName("kvscope-engine");
-    worker_ = new EngineWorker(&generation_, &stop_);
+    worker_ = new EngineWorker(&generation_, &stop_, &snapshot_request_);
     worker_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
 
@@ -127,8 +127,12 @@ void EngineController::cancel() { newGeneration(); }
 
 void EngineController::requestKvSnapshot(int layer, int kv_head) {
     const quint64 gen = generation_.load();
+    // A newer request replaces one not answered yet; only a first one needs posting. (A running
+    // run answers between its steps, so requests never pile up behind it.)
+    const int code = ((layer & 0x7fff) << 16 | (kv_head & 0xffff)) + 1;
+    if (snapshot_request_.exchange(code) != 0) return;
     // A read of the cache for a view, not a change of the run: it does not make the window busy.
-    post([w = worker_, gen, layer, kv_head] { w->requestKvSnapshot(gen, layer, kv_head); }, false);
+    post([w = worker_, gen] { w->serveKvSnapshot(gen); }, false);
 }
 
 void EngineController::onWorkDone() {

@@ -75,6 +75,9 @@ private:
     EngineWorker* worker_;  // owned by thread_ (deleted when it finishes)
     std::atomic<quint64> generation_{1};
     std::atomic<bool> stop_{false};
+    // The cache read the inspector wants next, (layer << 16 | kv_head) + 1, or 0: requests
+    // collapse into the latest, and the worker answers between the steps of a run.
+    std::atomic<int> snapshot_request_{0};
     int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
     std::deque<std::pair<quint64, EventBatch>> queue_;

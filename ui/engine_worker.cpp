@@ -31,8 +31,9 @@ ModelInfo describe_model(const kvs::Model& model) {
     return info;
 }
 
-EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop)
-    : generation_(generation), stop_(stop) {}
+EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
+                           std::atomic<int>* snapshot_request)
+    : generation_(generation), stop_(stop), snapshot_request_(snapshot_request) {}
 
 EngineWorker::~EngineWorker() = default;
 
@@ -185,6 +186,7 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
             break;
         }
         ++done;
+        if (snapshot_request_->load() != 0) serveKvSnapshot(gen);
         if (r.value().stopped) break;
     }
     // A run that used its whole budget is over; a paused one can go on.
@@ -192,7 +194,13 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
     flush();
 }
 
-void EngineWorker::requestKvSnapshot(quint64 gen, int layer, int kv_head) {
+void EngineWorker::serveKvSnapshot(quint64 gen) {
+    const int code = snapshot_request_->exchange(0);
+    if (code == 0) return;  // answered already (between the steps of a run)
+    sendKvSnapshot(gen, (code - 1) >> 16, (code - 1) & 0xffff);
+}
+
+void EngineWorker::sendKvSnapshot(quint64 gen, int layer, int kv_head) {
     if (!current(gen) || !session_) return;
     KvSnapshot snapshot;
     snapshot.layer = layer;

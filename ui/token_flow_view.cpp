@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QScrollBar>
 #include <QStyleOptionViewItem>
+#include <QTimer>
 #include <QToolTip>
 #include <algorithm>
 
@@ -17,6 +18,14 @@ TokenFlowView::TokenFlowView(QWidget* parent) : QAbstractScrollArea(parent) {
     viewport()->setMouseTracking(true);
     viewport()->setBackgroundRole(QPalette::Base);
     connect(verticalScrollBar(), &QScrollBar::valueChanged, viewport(), qOverload<>(&QWidget::update));
+    repaint_ = new QTimer(this);
+    repaint_->setSingleShot(true);
+    repaint_->setInterval(40);
+    connect(repaint_, &QTimer::timeout, this, [this] {
+        if (follow_) scrollToBottom();
+        follow_ = false;
+        viewport()->update();
+    });
 }
 
 void TokenFlowView::setItemDelegate(QAbstractItemDelegate* delegate) {
@@ -34,9 +43,10 @@ void TokenFlowView::setModel(QAbstractItemModel* model) {
             const bool following = bar->value() >= bar->maximum();
             const bool taller = measure(first, last);
             place(taller ? 0 : first);
-            if (following) scrollToBottom();
-            // Only chips that land in view need painting.
-            if (visualRect(first).intersects(viewport()->rect())) viewport()->update();
+            if (following) scrollToBottomLater();
+            // Only chips that land in view need painting, and a stream of them is painted at most
+            // every 40 ms.
+            if (visualRect(first).intersects(viewport()->rect()) && !repaint_->isActive()) repaint_->start();
         });
         connect(model_, &QAbstractItemModel::rowsRemoved, this, &TokenFlowView::relayoutAll);
         connect(model_, &QAbstractItemModel::modelReset, this, &TokenFlowView::relayoutAll);
@@ -139,6 +149,12 @@ void TokenFlowView::scrollTo(int row) {
 }
 
 void TokenFlowView::scrollToBottom() { verticalScrollBar()->setValue(verticalScrollBar()->maximum()); }
+
+void TokenFlowView::scrollToBottomLater() {
+    // Scrolling repaints the whole viewport: following a fast stream does it with the repaint.
+    follow_ = true;
+    if (!repaint_->isActive()) repaint_->start();
+}
 
 void TokenFlowView::paintEvent(QPaintEvent*) {
     QPainter painter(viewport());

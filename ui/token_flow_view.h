@@ -11,6 +11,7 @@
 
 class QAbstractItemDelegate;
 class QAbstractItemModel;
+class QTimer;
 
 namespace kvs::ui {
 
@@ -52,6 +53,7 @@ private:
     void place(int first);
     void updateScrollRange();
     QRect contentRect(int row) const;  // in content coordinates
+    void scrollToBottomLater();
 
     QPointer<QAbstractItemModel> model_;
     QAbstractItemDelegate* delegate_ = nullptr;
@@ -60,6 +62,8 @@ private:
     int line_height_ = 0;         // the tallest chip: every line is this tall
     int placed_width_ = -1;       // the width the chips were placed for
     int hovered_ = -1;
+    QTimer* repaint_ = nullptr;  // coalesces the repaints of a fast stream
+    bool follow_ = false;        // scroll to the end at the next repaint
     qint64 chips_placed_ = 0;
     static constexpr int kSpacing = 2;
 };

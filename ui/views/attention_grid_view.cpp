@@ -151,10 +151,15 @@ void AttentionGridView::paintEvent(QPaintEvent*) {
             if (it == thumbs_.end() || it->second->rows() == 0) {
                 p.fillRect(c, palette().midlight());
             } else {
-                // Scaled with nearest neighbour when smaller than the cell; the last bin may be partial.
+                // Scaled with nearest neighbour when smaller than the cell; the last bin may be
+                // partial, so full bins set the scale and the rest is clipped.
                 const AttentionImageBuilder& b = *it->second;
-                const double used = double(b.rows()) / b.bin();
-                p.drawImage(QRectF(c), b.image(), QRectF(0, 0, used, used));
+                const double scale = double(c.width()) * b.bin() / b.rows();
+                p.save();
+                p.setClipRect(c);
+                p.drawImage(QRectF(c.left(), c.top(), b.cells() * scale, b.cells() * scale), b.image(),
+                            QRectF(0, 0, b.cells(), b.cells()));
+                p.restore();
             }
             if (l == selected_layer && h == selected_head) {
                 p.setPen(QPen(palette().highlight().color(), 3));

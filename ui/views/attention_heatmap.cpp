@@ -118,9 +118,14 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
         return;
     }
     // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small. The last bin
-    // may hold fewer positions than the others: the source rectangle ends where the matrix does.
-    const double used = double(size_) / builder_.bin();
-    p.drawImage(QRectF(r), builder_.image(), QRectF(0, 0, used, used));
+    // may hold fewer positions than the others: whole pixels are drawn at the scale of full
+    // bins and the part past the matrix is clipped.
+    const int cells = builder_.cells();
+    const double scale = double(r.width()) * builder_.bin() / size_;  // widget pixels per image pixel
+    p.save();
+    p.setClipRect(r);
+    p.drawImage(QRectF(r.left(), r.top(), cells * scale, cells * scale), builder_.image(), QRectF(0, 0, cells, cells));
+    p.restore();
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
 
@@ -153,13 +158,16 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     }
     p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
 
-    // Legend: the colour bar with probabilities (the scale is sqrt(p)).
+    // Legend: the colour bar with probabilities (the scale is sqrt(p)), drawn once per height.
     const QRect bar(r.right() + 16, r.top(), 14, std::max(20, r.height() - 24));
-    for (int y = 0; y < bar.height(); ++y) {
-        const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
-        p.setPen(QColor(attention_color(t * t)));
-        p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+    if (legend_.height() != bar.height()) {
+        legend_ = QImage(1, bar.height(), QImage::Format_RGB32);
+        for (int y = 0; y < bar.height(); ++y) {
+            const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
+            legend_.setPixel(0, y, attention_color(t * t));
+        }
     }
+    p.drawImage(bar, legend_);
     p.setPen(palette().text().color());
     p.drawRect(bar.adjusted(0, 0, -1, -1));
     for (double prob : {0.0, 0.05, 0.25, 0.5, 1.0}) {

@@ -50,6 +50,7 @@ private:
     RunData* run_;
     RedrawCoalescer* redraw_;
     AttentionImageBuilder builder_{kMaxSide};
+    QImage legend_;  // the colour bar, one pixel wide
     int size_ = 0;
     int layer_ = 0, head_ = 0;
 };
