@@ -13,6 +13,7 @@ constexpr qint64 kDrainBudgetMs = 4;
 void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::ModelInfo>("kvs::ui::ModelInfo");
     qRegisterMetaType<kvs::ui::EventBatch>("kvs::ui::EventBatch");
+    qRegisterMetaType<kvs::ui::SharedEventBatch>("kvs::ui::SharedEventBatch");
     qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
 }
 
@@ -148,7 +149,7 @@ void EngineController::updateBusy() {
     emit busyChanged(busy);
 }
 
-void EngineController::onBatch(quint64 gen, const EventBatch& batch) {
+void EngineController::onBatch(quint64 gen, const SharedEventBatch& batch) {
     if (gen != generation_.load()) return;  // a superseded run: its results are stale
     queue_.emplace_back(gen, batch);
     if (!drain_scheduled_) {
@@ -167,7 +168,7 @@ void EngineController::drain() {
     while (!queue_.empty() && slice.elapsed() < kDrainBudgetMs) {
         auto [gen, batch] = std::move(queue_.front());
         queue_.pop_front();
-        if (gen == generation_.load()) emit eventsReady(batch);
+        if (gen == generation_.load() && batch) emit eventsReady(*batch);
     }
     if (!queue_.empty()) {
         drain_scheduled_ = true;

@@ -66,7 +66,7 @@ private:
     template <typename Fn>
     void post(Fn&& fn, bool counts_as_busy = true);
     quint64 newGeneration();
-    void onBatch(quint64 gen, const EventBatch& batch);
+    void onBatch(quint64 gen, const SharedEventBatch& batch);
     void onWorkDone();
     void drain();
     void updateBusy();
@@ -80,7 +80,7 @@ private:
     std::atomic<int> snapshot_request_{0};
     int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
-    std::deque<std::pair<quint64, EventBatch>> queue_;
+    std::deque<std::pair<quint64, SharedEventBatch>> queue_;
     bool drain_scheduled_ = false;
 };
 

@@ -45,9 +45,9 @@ void EngineWorker::on_event(const kvs::Event& event) {
 
 void EngineWorker::flush() {
     if (pending_.empty()) return;
-    EventBatch batch;
-    batch.swap(pending_);
-    if (current(batch_gen_)) emit eventsReady(batch_gen_, batch);
+    auto batch = std::make_shared<EventBatch>();
+    batch->swap(pending_);
+    if (current(batch_gen_)) emit eventsReady(batch_gen_, std::move(batch));
 }
 
 void EngineWorker::setModel(std::shared_ptr<kvs::Model> model) {

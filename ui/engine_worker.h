@@ -44,7 +44,7 @@ public:
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
-    void eventsReady(quint64 gen, const kvs::ui::EventBatch& batch);
+    void eventsReady(quint64 gen, const kvs::ui::SharedEventBatch& batch);
     void errorOccurred(const QString& message);
     // After every piece of work posted by the controller, skipped or not (the controller counts
     // outstanding work with it).

@@ -151,9 +151,12 @@ private slots:
         QTest::qWait(100);
         QCOMPARE(kv->totalSeries()->count(), 0);
         tabs->setCurrentIndex(tab_of(kv));
-        QTRY_COMPARE_WITH_TIMEOUT(kv->totalSeries()->count(), positions, 5000);  // one point per position
-        QCOMPARE(kv->formulaSeries()->count(), positions);
-        QCOMPARE(kv->totalSeries()->at(positions - 1).y(), kv->formulaSeries()->at(positions - 1).y());
+        // The lines reach the last position (a straight line is drawn with its two ends).
+        QTRY_VERIFY_WITH_TIMEOUT(kv->totalSeries()->count() >= 2, 5000);
+        const QPointF total_end = kv->totalSeries()->at(kv->totalSeries()->count() - 1);
+        const QPointF formula_end = kv->formulaSeries()->at(kv->formulaSeries()->count() - 1);
+        QCOMPARE(total_end.x(), double(positions));
+        QCOMPARE(total_end.y(), formula_end.y());
         QCOMPARE(kv->layerAreaCount(), 5);
 
         tabs->setCurrentIndex(tab_of(attention));
@@ -167,7 +170,7 @@ private slots:
         tabs->setCurrentIndex(tab_of(compute));
         QTRY_VERIFY_WITH_TIMEOUT(compute->stepBarFlops(49) > 0, 5000);
         QVERIFY(compute->stepBarFlops(0) > 3 * compute->stepBarFlops(1));  // a 5-token prefill against 1 token
-        QCOMPARE(compute->cachedCumulative()->count(), 50);
+        QCOMPARE(compute->cachedCumulative()->at(compute->cachedCumulative()->count() - 1).x(), double(positions));
 
         tabs->setCurrentIndex(tab_of(cache));
         QTRY_COMPARE_WITH_TIMEOUT(cache->snapshot().length, positions, 10000);

@@ -7,6 +7,7 @@
 #include <QLineSeries>
 #include <QTextBrowser>
 #include <QtTest>
+#include <cmath>
 
 #include "run_data.h"
 #include "synthetic_run.h"
@@ -16,6 +17,7 @@
 #include "views/attention_heatmap.h"
 #include "views/attention_image.h"
 #include "views/compute_view.h"
+#include "views/decimated_series.h"
 #include "views/kv_memory_view.h"
 
 using namespace kvs;
@@ -70,6 +72,39 @@ private slots:
         // at 16384 positions as at 4096.
         QVERIFY2(work[1] < work[0] * 3 / 2, qPrintable(QString("%1 vs %2").arg(work[1]).arg(work[0])));
         QVERIFY(work[1] <= shown[1]);
+    }
+
+    void decimationKeepsEachColumnsExtremes() {
+        // A wiggly line of 100000 samples on 64 columns: at most 4 points a column, and each
+        // column's lowest and highest sample among them, so the drawn band is the same.
+        QLineSeries series;
+        DecimatedSeries line(&series);
+        const int n = 100000;
+        for (int i = 0; i < n; ++i) line.append(i, std::sin(i * 0.013) + 0.3 * std::sin(i * 0.71));
+        const double width = n / 64.0;
+        line.setColumns(0.0, width);
+        line.sync(1.0);
+        QVERIFY(series.count() <= 4 * 64);
+        QVERIFY(series.count() >= 2 * 64);
+        for (int c = 0; c < 64; ++c) {
+            double lo = 1e9, hi = -1e9, shown_lo = 1e9, shown_hi = -1e9;
+            for (int i = int(std::ceil(c * width)); i < n && i < (c + 1) * width; ++i) {
+                const double y = std::sin(i * 0.013) + 0.3 * std::sin(i * 0.71);
+                lo = std::min(lo, y);
+                hi = std::max(hi, y);
+            }
+            for (const QPointF& p : series.points())
+                if (p.x() >= c * width && p.x() < (c + 1) * width) {
+                    shown_lo = std::min(shown_lo, p.y());
+                    shown_hi = std::max(shown_hi, p.y());
+                }
+            QCOMPARE(shown_lo, lo);
+            QCOMPARE(shown_hi, hi);
+        }
+        // A refresh with nothing new hands the chart nothing.
+        const qint64 written = line.pointsWritten();
+        line.sync(1.0);
+        QCOMPARE(line.pointsWritten(), written);
     }
 
     void computeChartPointsDoNotGrowWithTheRun() {

@@ -2,12 +2,13 @@
 // A line series with any number of samples that hands the chart at most four points per column
 // of two pixels: the first, lowest, highest and last sample of the column, in sample order. A
 // line through those covers the pixels a line through every sample would (min/max decimation,
-// "M4"; a rising series such as bytes or cumulative FLOPs needs two points a column), so a
-// 16384-position run draws as fast as a 1000-position one: a chart lays out every point of a
-// series on each change, and here their number is bounded by the plot's width.
+// "M4"), and points on a straight line between their neighbours are left out (a cache growing
+// by the same bytes per position is two points). So a 16384-position run draws as fast as a
+// 1000-position one: a chart lays out every point of a series on each change, and here their
+// number is bounded by the plot's width.
 //
 // Samples arrive in increasing x. Columns are [x0 + i*width, x0 + (i+1)*width); when fewer
-// samples than columns exist, every sample is its own point, exactly as before decimation.
+// samples than columns exist, every sample that is not on a straight stretch is a point.
 #include <QList>
 #include <QPointF>
 #include <vector>
@@ -41,16 +42,15 @@ public:
 
 private:
     struct Column {
-        long long index = 0;                // which column of the grid
+        long long index = 0;                         // which column of the grid
         int first = 0, low = 0, high = 0, last = 0;  // sample indices
-        qsizetype shown_at = 0;             // where its points start in the series
     };
     long long columnOf(double x) const;
     void addToColumns(int sample);
 
     std::vector<QPointF> samples_;
     std::vector<Column> columns_;
-    std::size_t dirty_ = 0;  // first column whose points changed since the last sync
+    bool changed_ = true;  // samples or columns changed since the last sync
     double x0_ = 0.0, width_ = 0.0;
     double y_scale_ = 0.0;
     SeriesTail tail_;
