@@ -14,6 +14,7 @@ namespace kvs {
 Result<std::unique_ptr<Backend>> create_backend(const std::string& name, std::shared_ptr<const Model> model,
                                                 const BackendOptions& options, std::string* fallback_reason) {
     if (!model) return err("create_backend: no model loaded");
+    KVS_TRY(check_pool_options(options));
     if (name == "cpu") return std::unique_ptr<Backend>(std::make_unique<CpuBackend>(std::move(model), options));
     if (name == "vulkan") {
         std::string reason;
