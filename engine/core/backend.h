@@ -89,12 +89,19 @@ public:
                            std::vector<float>& values) const = 0;
 };
 
+// Positions a cache holds when none are asked for: the model's context length, but at most
+// this many, since headers claim contexts of up to 2^31 positions (a 2^26 context sized a 4 GiB
+// cache for a tiny model) while runs here are short. An explicit kv_capacity may go higher.
+inline constexpr int kDefaultMaxKvCapacity = 32768;
+
 // The cache shape a backend allocates for `cfg`: one sequence, options.kv_capacity positions
-// (0 or more than the model's context: the context length), elements of `dtype`.
+// (0: the context length capped at kDefaultMaxKvCapacity; more than the context: the context
+// length), elements of `dtype`.
 KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvDtype dtype);
 
-// Creates "cpu" or "vulkan". When Vulkan cannot run (no loader, no device), the CPU backend is
-// returned and `fallback_reason` says why; an unknown name is an error.
+// Creates "cpu" or "vulkan". When Vulkan cannot run (no loader, no device, too little device
+// memory), the CPU backend is returned and `fallback_reason` says why; an unknown name is an
+// error, and so is a host cache that does not fit in available memory (with its size).
 Result<std::unique_ptr<Backend>> create_backend(const std::string& name, std::shared_ptr<const Model> model,
                                                 const BackendOptions& options, std::string* fallback_reason);
 
