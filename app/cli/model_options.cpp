@@ -31,7 +31,11 @@ void add_backend_options(ArgParser& p) {
         .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
         .flag("f16", "Vulkan: store weights as F16 on the device")
         .option("kv-dtype", "T", "KV cache element type: f32 or f16 (Vulkan)", "f32")
-        .option("ctx", "N", "KV cache capacity in positions (0 = the model's context length, at most 32768)", "0")
+        .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length, at most 32768)",
+                "0")
+        .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
+        .option("kv-blocks", "N", "physical KV blocks in the pool (0 = enough for every sequence at full length)", "0")
+        .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
         .flag("validation", "Vulkan: enable the validation layer");
 }
 
@@ -42,6 +46,11 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     if (dtype == "f32") o.kv_dtype = KvDtype::F32;
     else if (dtype == "f16") o.kv_dtype = KvDtype::F16;
     else return err("--kv-dtype expects f32 or f16, got '", dtype, "'");
+    KVS_ASSIGN(o.block_size, p.get_int("block-size"));
+    KVS_ASSIGN(o.kv_blocks, p.get_int("kv-blocks"));
+    if (o.block_size < 0) return err("--block-size must be >= 0 (0 = contiguous), got ", o.block_size);
+    if (o.kv_blocks < 0) return err("--kv-blocks must be >= 0, got ", o.kv_blocks);
+    o.prefix_cache = p.is_set("prefix-cache");
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");

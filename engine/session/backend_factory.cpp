@@ -16,6 +16,7 @@ Result<std::unique_ptr<Backend>> create_backend(const std::string& name, std::sh
                                                 const BackendOptions& options, std::string* fallback_reason) {
     if (!model) return err("create_backend: no model loaded");
     if (name != "cpu" && name != "vulkan") return err("unknown backend '", name, "' (expected cpu or vulkan)");
+    KVS_TRY(check_pool_options(options));
     // The CPU backend (the one every request can end on) keeps an F32 cache on the host.
     const KvLayout host = cache_layout(model->config, options, KvDtype::F32);
     const Status host_fits = check_fits_in_memory(
