@@ -108,7 +108,9 @@ private slots:
                                       "1"},
                                      kEightGiB);
         QCOMPARE(r.exit_code, 1);
-        const std::string bytes = std::to_string(2147483647LL * kTinyKvBytesPerToken);  // 137438953408
+        // Blocks of 16 positions (the default block size): ceil((2^31 - 1) / 16) = 2^27 blocks,
+        // 2^31 positions of 64 bytes = 137438953472 bytes.
+        const std::string bytes = std::to_string((1LL << 31) * kTinyKvBytesPerToken);
         QVERIFY2(r.err.startsWith("kvscope-cli generate: ") && r.err.contains(QString::fromStdString(bytes)) &&
                      r.err.contains("--ctx"),
                  qPrintable(r.err));
