@@ -33,7 +33,8 @@ void add_backend_options(ArgParser& p) {
         .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
         .flag("f16", "Vulkan: store weights as F16 on the device")
         .option("kv-dtype", "T", "KV cache element type: f32 or f16 (Vulkan)", "f32")
-        .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length)", "0")
+        .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length, at most 32768)",
+                "0")
         .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
         .option("kv-blocks", "N", "physical KV blocks in the pool (0 = enough for every sequence at full length)", "0")
         .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
@@ -64,8 +65,12 @@ Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, st
     o.measure_ops = measure_ops;
     o.max_sequences = std::max(1, sequences);
     std::string reason;
+    const int context = model->config.max_seq_len;
     auto backend = create_backend(p.get("backend"), std::move(model), o, &reason);
     if (backend.ok() && !reason.empty()) std::fprintf(stderr, "%s\n", reason.c_str());
+    if (backend.ok() && o.kv_capacity == 0 && (*backend)->kv_layout().capacity < context)
+        std::fprintf(stderr, "kvscope: the KV cache holds %d of the model's %d positions (--ctx N for another size)\n",
+                     (*backend)->kv_layout().capacity, context);
     return backend;
 }
 

@@ -24,7 +24,8 @@ KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvD
     layout.n_layers = cfg.n_layers;
     layout.n_kv_heads = cfg.n_kv_heads;
     layout.head_dim = cfg.head_dim();
-    layout.capacity = options.kv_capacity > 0 ? std::min(options.kv_capacity, cfg.max_seq_len) : cfg.max_seq_len;
+    layout.capacity = options.kv_capacity > 0 ? std::min(options.kv_capacity, cfg.max_seq_len)
+                                              : std::min(cfg.max_seq_len, kDefaultMaxKvCapacity);
     layout.batch = std::max(1, options.max_sequences);
     layout.dtype = dtype;
     layout.block_size = options.block_size > 0 ? std::min(options.block_size, layout.capacity) : layout.capacity;

@@ -158,15 +158,22 @@ private:
     int vocab_size_ = 0;
 };
 
-// The pool a backend allocates for `cfg`: sequences of options.kv_capacity positions (0 or more
-// than the model's context: the context length) in blocks of options.block_size positions
-// (0 or more than the capacity: one block per sequence), elements of `dtype`.
+// Positions a sequence may hold when none are asked for: the model's context length, but at
+// most this many, since headers claim contexts of up to 2^31 positions (a 2^26 context sized a
+// 4 GiB cache for a tiny model) while runs here are short. An explicit kv_capacity may go higher.
+inline constexpr int kDefaultMaxKvCapacity = 32768;
+
+// The pool a backend allocates for `cfg`: sequences of options.kv_capacity positions (0: the
+// context length capped at kDefaultMaxKvCapacity; more than the context: the context length)
+// in blocks of options.block_size positions (0 or more than the capacity: one block per
+// sequence), elements of `dtype`.
 KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvDtype dtype);
 // Checks the pool options (block size, sequences, blocks); the error names the option.
 Status check_pool_options(const BackendOptions& options);
 
-// Creates "cpu" or "vulkan". When Vulkan cannot run (no loader, no device), the CPU backend is
-// returned and `fallback_reason` says why; an unknown name is an error.
+// Creates "cpu" or "vulkan". When Vulkan cannot run (no loader, no device, too little device
+// memory), the CPU backend is returned and `fallback_reason` says why; an unknown name is an
+// error, and so is a host cache that does not fit in available memory (with its size).
 Result<std::unique_ptr<Backend>> create_backend(const std::string& name, std::shared_ptr<const Model> model,
                                                 const BackendOptions& options, std::string* fallback_reason);
 

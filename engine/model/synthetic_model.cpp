@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/model_limits.h"
 #include "model/model_presets.h"
 #include "model/synthetic_tokenizer.h"
 
@@ -81,6 +82,7 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const std::string& preset, i
         return err("synthetic model '", preset, "': vocab_size ", c.vocab_size, " is below the ",
                    SyntheticByteTokenizer::kMinVocab, " ids the byte tokenizer needs");
 
+    KVS_TRY(check_weights_fit(c, "synthetic model '" + preset + "' with " + std::to_string(c.n_layers) + " layers"));
     auto model = std::make_shared<Model>();
     model->config = c;
     model->source = "synthetic:" + preset;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "model/json_file.h"
+
 namespace kvs {
 namespace {
 
@@ -379,6 +381,7 @@ Result<Event> event_from_json(const json& j) {
 }
 
 Result<Event> parse_event_line(std::string_view line) {
+    KVS_TRY(check_json_depth(line, "event line"));
     json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return err("event line is not valid JSON: ", std::string(line.substr(0, 80)));
     return event_from_json(j);
