@@ -1,6 +1,8 @@
 #include "model_options.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "model/synthetic_model.h"
 
@@ -58,9 +60,10 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
 }
 
 Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, std::shared_ptr<const Model> model,
-                                                          bool measure_ops) {
+                                                          bool measure_ops, int sequences) {
     KVS_ASSIGN(BackendOptions o, backend_options_from_args(p));
     o.measure_ops = measure_ops;
+    o.max_sequences = std::max(1, sequences);
     std::string reason;
     const int context = model->config.max_seq_len;
     auto backend = create_backend(p.get("backend"), std::move(model), o, &reason);
@@ -95,6 +98,36 @@ Result<SessionOptions> session_options_from_args(const ArgParser& p) {
     o.sampling.seed = std::uint64_t(seed);
     o.use_cache = !p.is_set("no-cache");
     return o;
+}
+
+void add_prompts_option(ArgParser& p) {
+    p.option("prompts", "FILE", "several prompts, one per line (\\n for a line break inside one), decoded together "
+                                "as one sequence each");
+}
+
+Result<std::vector<std::string>> prompts_from_args(const ArgParser& p) {
+    if (!p.has("prompts")) return std::vector<std::string>{p.get("prompt")};
+    if (!p.get("prompt").empty()) return err("give --prompt or --prompts, not both");
+    std::ifstream in(p.get("prompts"), std::ios::binary);
+    if (!in) return err("--prompts: cannot open '", p.get("prompts"), "'");
+    std::vector<std::string> prompts;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;
+        std::string text;
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == 'n') {
+                text += '\n';
+                ++i;
+            } else {
+                text += line[i];
+            }
+        }
+        prompts.push_back(std::move(text));
+    }
+    if (prompts.empty()) return err("--prompts: '", p.get("prompts"), "' holds no prompt (one per line)");
+    return prompts;
 }
 
 int fail(const std::string& command, const std::string& message) {

@@ -91,6 +91,11 @@ void KvPool::remove(int sequence) {
     seqs_.erase(sequence);
 }
 
+void KvPool::clear_sequences() {
+    for (int id : sequence_ids()) remove(id);
+    next_id_ = 0;
+}
+
 void KvPool::set_prefix_caching(bool on) {
     prefix_caching_ = on;
     if (!on) clear_prefix_cache();
@@ -159,17 +164,21 @@ void KvPool::append(int sequence, std::span<const int> tokens, int first_positio
     s.pending_length = old;
     if (n == 0) return;
     // Writing into a partly filled last block that others share, or whose tokens the prefix
-    // cache holds: give this sequence its own copy first. The original stays referenced until
-    // commit, so that a rollback can put it back.
+    // cache holds: give this sequence its own copy first. A shared original loses this
+    // sequence's reference at once (so that the last sharer of a batch writes in place); a
+    // cached one keeps it until commit, so that nothing can reclaim it before it is copied.
+    // Either way rollback can put it back.
     if (old % bs != 0) {
         const int logical = old / bs;
-        const int shared = s.table.blocks_[std::size_t(logical)];
-        if (!writable(shared)) {
+        const int original = s.table.blocks_[std::size_t(logical)];
+        if (!writable(original)) {
             const int copy = take_block(sequence, logical);
-            copies_.push_back({shared, copy});
-            record(BlockEventKind::Copied, copy, sequence, logical, shared);
+            copies_.push_back({original, copy});
+            record(BlockEventKind::Copied, copy, sequence, logical, original);
             s.table.blocks_[std::size_t(logical)] = copy;
-            s.pending_cow.push_back({logical, shared});
+            const bool shared = alloc_.refcount(original) > 1;
+            if (shared) drop_block(original, sequence, logical);
+            s.pending_cow.push_back({logical, shared ? -1 - original : original});
         }
     }
     const int need = layout_.blocks_for(std::int64_t(old) + n);
@@ -196,7 +205,8 @@ std::vector<BlockCopy> KvPool::take_copies() {
 
 void KvPool::commit(int sequence) {
     Sequence& s = seq(sequence);
-    for (const auto& [logical, original] : s.pending_cow) drop_block(original, sequence, logical);
+    for (const auto& [logical, original] : s.pending_cow)
+        if (original >= 0) drop_block(original, sequence, logical);
     s.pending_cow.clear();
     s.pending_length = -1;
     if (prefix_caching_) register_full_blocks(s);
@@ -205,7 +215,9 @@ void KvPool::commit(int sequence) {
 void KvPool::rollback(int sequence) {
     Sequence& s = seq(sequence);
     if (s.pending_length < 0) return;
-    for (const auto& [logical, original] : s.pending_cow) {
+    for (const auto& [logical, entry] : s.pending_cow) {
+        const int original = entry >= 0 ? entry : -1 - entry;
+        if (entry < 0) alloc_.retain(original);  // the reference given up at append
         const int copy = s.table.blocks_[std::size_t(logical)];
         s.table.blocks_[std::size_t(logical)] = original;
         drop_block(copy, sequence, logical);

@@ -52,6 +52,9 @@ public:
     // Keeps the first `length` positions; blocks past them go back to the pool.
     Status truncate(int sequence, int length);
     void remove(int sequence);
+    // Removes every sequence and starts numbering again: the next create_sequence() is 0.
+    // Cached prefixes stay.
+    void clear_sequences();
     bool contains(int sequence) const { return seqs_.count(sequence) != 0; }
     const BlockTable& table(int sequence) const { return seqs_.at(sequence).table; }
     int length(int sequence) const { return table(sequence).length(); }
@@ -92,7 +95,9 @@ private:
         std::vector<int> tokens;          // token id held by each slot
         std::vector<std::uint64_t> keys;  // prefix key of each leading full block seen so far
         int pending_length = -1;          // length before an uncommitted append
-        std::vector<std::pair<int, int>> pending_cow;  // (logical block, block it replaced)
+        // (logical block, block it replaced): >= 0 still referenced until commit, -1 - block when
+        // the reference was given up at append.
+        std::vector<std::pair<int, int>> pending_cow;
     };
     Sequence& seq(int id) { return seqs_.at(id); }
     bool writable(int block) const { return alloc_.refcount(block) == 1 && !alloc_.registered(block); }

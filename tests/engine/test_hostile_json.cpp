@@ -157,14 +157,15 @@ private slots:
         EXPECT_FRAGMENTS(f.message(), "model.safetensors", "nested more than");
     }
     void deeplyNestedEventLine() {
-        auto e = parse_event_line("{\"type\": \"run_finished\", \"schema\": 1, \"steps\": " + deep_array(kDeep) + "}");
+        auto e = parse_event_line("{\"type\": \"run_finished\", \"schema\": 2, \"steps\": " + deep_array(kDeep) + "}");
         QVERIFY(!e.ok());
         EXPECT_FRAGMENTS(e.message(), "nested more than");
     }
     // Nesting that real files use stays readable.
     void modestNestingStillReads() {
-        auto e = parse_event_line("{\"type\": \"run_finished\", \"schema\": 1, \"steps\": 3, \"generated_tokens\": 2, "
-                                  "\"stop_reason\": \"eos\", \"wall_ms\": 1.5, \"extra\": " + deep_array(40) + "}");
+        auto e = parse_event_line("{\"type\": \"run_finished\", \"schema\": 2, \"steps\": 3, \"generated_tokens\": 2, "
+                                  "\"stop_reason\": \"eos\", \"wall_ms\": 1.5, \"sequences\": [], \"extra\": " +
+                                  deep_array(40) + "}");
         QVERIFY2(e.ok(), e.ok() ? "" : e.message().c_str());
     }
 };
