@@ -146,9 +146,7 @@ Status Uploader::copy_regions_and_wait(VkBuffer src, VkBuffer dst, std::span<con
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
     KVS_VK(vkResetFences(ctx_.device(), 1, &fence_));
-    KVS_VK(vkQueueSubmit(ctx_.queue(), 1, &si, fence_));
-    KVS_VK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
-    return {};
+    return ctx_.submit_and_wait(si, fence_);
 }
 
 Status Uploader::upload(const Buffer& dst, VkDeviceSize dst_offset, const void* data, VkDeviceSize bytes) {

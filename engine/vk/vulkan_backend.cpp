@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/kv_footprint.h"
 #include "model/dtype_convert.h"
 #include "vk/shader_params.h"
 
@@ -31,6 +32,35 @@ std::vector<std::string_view> pipelines_for(const ModelConfig& cfg, const Backen
     return names;
 }
 
+// What the backend will allocate on the device, checked against the largest device-local heap
+// before anything is uploaded: a model or cache too large for the GPU is refused with the
+// figures (and the factory runs it on the CPU) instead of failing half-way through the upload.
+Status check_device_memory(const vk::VulkanContext& ctx, const ModelConfig& cfg, const KvLayout& layout,
+                           bool f16_weights) {
+    const VkPhysicalDeviceMemoryProperties& mem = ctx.memory_properties();
+    VkDeviceSize heap = 0;
+    for (std::uint32_t i = 0; i < mem.memoryHeapCount; ++i)
+        if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) heap = std::max(heap, mem.memoryHeaps[i].size);
+    if (heap == 0) return {};  // no device-local heap to measure against
+    const double weights = double(cfg.parameter_count()) * (f16_weights ? 2.0 : 4.0);
+    const double kv = double(layout.bytes_allocated());
+    const double chunk = std::min(layout.capacity, kDefaultChunkRows), cap = layout.capacity;
+    const double activations =
+        4.0 * (chunk * (4.0 * cfg.dim + 2.0 * cfg.kv_dim() + 2.0 * cfg.hidden_dim + cfg.vocab_size) +
+               double(cfg.n_heads) * chunk * cap + cap * cfg.rotary_dim());
+    const double total = weights + kv + activations;
+    if (total <= double(heap)) return {};
+    return err("Vulkan: ", ctx.device_name(), " has ", format_binary_bytes(double(heap)),
+               " of device memory, less than the ", format_binary_bytes(total), " this model needs (weights ",
+               format_binary_bytes(weights), ", KV cache ", format_binary_bytes(kv), ", activations ",
+               format_binary_bytes(activations), ")");
+}
+
+Error device_lost_error(const vk::VulkanContext& ctx) {
+    return err("Vulkan: the device (", ctx.device_name(), ") was lost (VK_ERROR_DEVICE_LOST): this run cannot go on; "
+               "a new run creates the Vulkan backend again, or choose the CPU backend");
+}
+
 }  // namespace
 
 VulkanBackend::~VulkanBackend() = default;
@@ -52,6 +82,7 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     b->init_pool(b->layout_, options, cfg.vocab_size);
     b->layout_ = b->kv_layout();
     KVS_ASSIGN(b->ctx_, vk::VulkanContext::create({options.device, options.validation}));
+    KVS_TRY(check_device_memory(*b->ctx_, cfg, b->layout_, options.f16_weights));
     b->pipelines_ = std::make_unique<vk::PipelineLibrary>(*b->ctx_);
     KVS_TRY(b->pipelines_->prepare(pipelines_for(cfg, options)));
     KVS_ASSIGN(b->uploader_, vk::Uploader::create(*b->ctx_));
@@ -238,6 +269,7 @@ VulkanBackend::Chunk VulkanBackend::chunk_at(const Pass& pass, int first) const 
 }
 
 Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
+    if (ctx_->device_lost()) return device_lost_error(*ctx_);
     const ModelConfig& cfg = model_->config;
     const int n = pass.rows, cap = layout_.capacity;
     if (argmax_pass_ && (pass.sequences.size() != 1 || pass.sequences[0].all_logits))
@@ -271,7 +303,7 @@ Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
         for (int l = 0; l < cfg.n_layers; ++l) record_layer(l, c);
         record_classifier(pass, c);
     }
-    KVS_TRY(recorder_->submit_and_wait());
+    if (Status s = recorder_->submit_and_wait(); !s) return ctx_->device_lost() ? device_lost_error(*ctx_) : s;
 
     dumps_.clear();
     for (const DumpEntry& e : dump_entries_) {
