@@ -1,5 +1,5 @@
 #version 450
-// x[i, :] = table[token_i, :] (+ positions[pos0 + i, :]) for the tokens whose id falls in
+// x[i, :] = table[token_i, :] (+ positions[position_i, :]) for the tokens whose id falls in
 // the bound row chunk [row0, row0 + rows) of the table (big tables are bound in chunks).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -11,11 +11,10 @@ layout(push_constant) uniform Params {
     uint row0;           // first table row of the bound chunk
     uint rows;           // rows in the bound chunk
     uint add_positions;  // 1 = GPT-2 learned positions
-    uint pos0;           // position of token 0
-    uint token0;         // first entry of tokens[] to use
+    uint first_row;      // pass row of token 0
 } p;
 
-layout(binding = 0) readonly buffer Tokens { uint tokens[]; };
+layout(binding = 0) readonly buffer Rows { uvec4 rows[]; };  // x: token id, y: position (kv_address.glsl)
 layout(binding = 1) readonly buffer Table { WEIGHT_T table[]; };  // [rows, dim]
 layout(binding = 2) readonly buffer Positions { float positions[]; };  // [max_seq, dim] F32
 layout(binding = 3) writeonly buffer X { float x[]; };  // [n, dim]
@@ -24,9 +23,10 @@ void main() {
     uint idx = flat_group() * 64u + gl_LocalInvocationID.x;
     if (idx >= p.n * p.dim) return;
     uint i = idx / p.dim, c = idx % p.dim;
-    uint token = tokens[p.token0 + i];
+    uvec4 row = rows[p.first_row + i];
+    uint token = row.x;
     if (token < p.row0 || token >= p.row0 + p.rows) return;
     float v = LOAD_WEIGHT(table, (token - p.row0) * p.dim + c);
-    if (p.add_positions != 0u) v += positions[(p.pos0 + i) * p.dim + c];
+    if (p.add_positions != 0u) v += positions[row.y * p.dim + c];
     x[idx] = v;
 }

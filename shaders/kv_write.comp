@@ -1,21 +1,27 @@
 #version 450
-// Stores src: [n, kv_heads * head_dim] at positions pos0.. of one layer's K or V block
-// [kv_heads, capacity, head_dim] (engine/kv/kv_layout.h), as F32 or as packed F16 pairs.
+// Stores src: [n, kv_heads * head_dim], the K or V rows of the chunk's tokens, into one layer's
+// K or V blocks, each at its token's cache slot through its sequence's block table (see
+// kv_address.glsl), as F32 or as packed F16 pairs.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 layout(local_size_x = 64) in;
 
 layout(push_constant) uniform Params {
-    uint n;
+    uint n;             // rows (tokens) of the chunk
     uint kv_heads;
     uint head_dim;
-    uint capacity;
-    uint pos0;
-    uint base;  // element of the bound range where this K or V block starts (alignment slack)
+    uint block_size;    // positions per block
+    uint head_stride;   // elements between KV heads inside a block
+    uint block_stride;  // elements between physical blocks
+    uint row0;          // pass row of the chunk's first token
+    uint base;          // element of the bound range where this K or V part starts (alignment slack)
 } p;
 
 layout(binding = 0) readonly buffer Src { float src[]; };
 layout(binding = 1) writeonly buffer Cache { KV_T cache[]; };
+layout(binding = 2) readonly buffer Rows { uvec4 rows[]; };
+layout(binding = 3) readonly buffer Tables { uint block_tables[]; };
+#include "kv_address.glsl"
 
 void main() {
     uint idx = flat_group() * 64u + gl_LocalInvocationID.x;
@@ -28,7 +34,8 @@ void main() {
     uint e = idx;
 #endif
     uint i = e / kv_dim, h = (e % kv_dim) / p.head_dim, d = e % p.head_dim;
-    uint dst = p.base + (h * p.capacity + p.pos0 + i) * p.head_dim + d;
+    uvec4 row = rows[p.row0 + i];
+    uint dst = KV_ROW(ROW_TABLE(row), ROW_SLOT(row), h) + d;
 #ifdef KV_F16
     cache[dst >> 1] = packHalf2x16(vec2(src[e], src[e + 1u]));
 #else

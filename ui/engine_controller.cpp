@@ -2,6 +2,8 @@
 
 #include <QTimer>
 #include <algorithm>
+#include <exception>
+#include <new>
 
 namespace kvs::ui {
 
@@ -45,10 +47,29 @@ EngineController::~EngineController() {
     thread_.wait();
 }
 
+namespace {
+
+// The engine reports errors as values; this is the net under the worker's work so that nothing
+// thrown (std::bad_alloc from an allocation no check foresaw) unwinds into Qt's event loop,
+// which would end the application. It becomes the same message any other error gives.
+template <typename Fn>
+void run_guarded(EngineWorker* w, Fn& fn) {
+    try {
+        fn();
+    } catch (const std::bad_alloc&) {
+        emit w->errorOccurred(EngineWorker::tr("Out of memory: the last request was abandoned."));
+    } catch (const std::exception& e) {
+        emit w->errorOccurred(EngineWorker::tr("Unexpected error: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+}  // namespace
+
 template <typename Fn>
 void EngineController::post(Fn&& fn, bool counts_as_busy) {
     if (!counts_as_busy) {
-        QMetaObject::invokeMethod(worker_, std::forward<Fn>(fn), Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker_, [w = worker_, fn = std::forward<Fn>(fn)]() mutable { run_guarded(w, fn); }, Qt::QueuedConnection);
         return;
     }
     ++outstanding_;
@@ -56,7 +77,7 @@ void EngineController::post(Fn&& fn, bool counts_as_busy) {
     QMetaObject::invokeMethod(
         worker_,
         [w = worker_, fn = std::forward<Fn>(fn)]() mutable {
-            fn();
+            run_guarded(w, fn);
             emit w->workDone();
         },
         Qt::QueuedConnection);

@@ -66,8 +66,10 @@ int run_trace(const std::vector<std::string>& args) {
     add_model_options(p);
     add_backend_options(p);
     add_generation_options(p);
+    add_prompts_option(p);
     p.option("out", "FILE", "write every event as one JSON object per line (JSON Lines)")
-        .option("csv", "DIR", "write steps.csv, kv.csv, attention.csv and op_costs.csv into DIR")
+        .option("csv", "DIR", "write steps.csv, kv.csv, attention.csv, op_costs.csv, blocks.csv, pool.csv, "
+                              "memory.csv and prefix_hits.csv into DIR")
         .option("capture", "MODE", "attention probabilities: off, new-rows (rows computed each step) or full "
                                    "(the whole matrix every step)", "new-rows")
         .option("attn-layers", "LIST", "capture attention of these layers only, e.g. 0,1 (default: all)")
@@ -94,6 +96,8 @@ int run_trace(const std::vector<std::string>& args) {
     auto n = p.get_int("n");
     if (!n) return fail("trace", n.message());
     if (*n < 0) return fail("trace", "-n must be >= 0");
+    auto prompts = prompts_from_args(p);
+    if (!prompts) return fail("trace", prompts.message());
 
     FanOutObserver fan;
     std::unique_ptr<JsonLinesWriter> json;
@@ -110,11 +114,11 @@ int run_trace(const std::vector<std::string>& args) {
         csv = std::move(*w);
         fan.add(csv.get());
     }
-    auto backend = create_backend_from_args(p, *model, p.is_set("measure-ops"));
+    auto backend = create_backend_from_args(p, *model, p.is_set("measure-ops"), int(prompts->size()));
     if (!backend) return fail("trace", backend.message());
 
     GenerationSession session(*model, std::move(*backend), *options, &fan);
-    if (auto s = session.start(p.get("prompt")); !s) return fail("trace", s.message());
+    if (auto s = session.start_many(*prompts); !s) return fail("trace", s.message());
     const Status run = session.run(*n);
     if (json)
         if (auto s = json->close(); !s) return fail("trace", s.message());
@@ -122,12 +126,12 @@ int run_trace(const std::vector<std::string>& args) {
         if (auto s = csv->close(); !s) return fail("trace", s.message());
     if (!run) return fail("trace", run.message());
 
-    std::fprintf(stderr, "[%s] %d prompt + %d new tokens, stop: %s; %lld steps, %lld kv, %lld attention, %lld op "
-                         "cost events written\n",
-                 session.backend().name().c_str(), session.prompt_length(), session.generated(),
+    std::fprintf(stderr, "[%s] %d sequence(s), %d prompt + %d new tokens (first), stop: %s; %lld steps, %lld kv, "
+                         "%lld attention, %lld op cost, %lld block events written\n",
+                 session.backend().name().c_str(), session.sequences(), session.prompt_length(), session.generated(),
                  session.stop_reason().c_str(), static_cast<long long>(fan.count(2)),
                  static_cast<long long>(fan.count(3)), static_cast<long long>(fan.count(4)),
-                 static_cast<long long>(fan.count(5)));
+                 static_cast<long long>(fan.count(5)), static_cast<long long>(fan.count(7)));
     return 0;
 }
 

@@ -1,6 +1,8 @@
 #include "model_options.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "model/synthetic_model.h"
 
@@ -31,7 +33,11 @@ void add_backend_options(ArgParser& p) {
         .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
         .flag("f16", "Vulkan: store weights as F16 on the device")
         .option("kv-dtype", "T", "KV cache element type: f32 or f16 (Vulkan)", "f32")
-        .option("ctx", "N", "KV cache capacity in positions (0 = the model's context length)", "0")
+        .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length, at most 32768)",
+                "0")
+        .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
+        .option("kv-blocks", "N", "physical KV blocks in the pool (0 = enough for every sequence at full length)", "0")
+        .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
         .flag("validation", "Vulkan: enable the validation layer");
 }
 
@@ -42,6 +48,11 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     if (dtype == "f32") o.kv_dtype = KvDtype::F32;
     else if (dtype == "f16") o.kv_dtype = KvDtype::F16;
     else return err("--kv-dtype expects f32 or f16, got '", dtype, "'");
+    KVS_ASSIGN(o.block_size, p.get_int("block-size"));
+    KVS_ASSIGN(o.kv_blocks, p.get_int("kv-blocks"));
+    if (o.block_size < 0) return err("--block-size must be >= 0 (0 = contiguous), got ", o.block_size);
+    if (o.kv_blocks < 0) return err("--kv-blocks must be >= 0, got ", o.kv_blocks);
+    o.prefix_cache = p.is_set("prefix-cache");
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");
@@ -49,12 +60,17 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
 }
 
 Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, std::shared_ptr<const Model> model,
-                                                          bool measure_ops) {
+                                                          bool measure_ops, int sequences) {
     KVS_ASSIGN(BackendOptions o, backend_options_from_args(p));
     o.measure_ops = measure_ops;
+    o.max_sequences = std::max(1, sequences);
     std::string reason;
+    const int context = model->config.max_seq_len;
     auto backend = create_backend(p.get("backend"), std::move(model), o, &reason);
     if (backend.ok() && !reason.empty()) std::fprintf(stderr, "%s\n", reason.c_str());
+    if (backend.ok() && o.kv_capacity == 0 && (*backend)->kv_layout().capacity < context)
+        std::fprintf(stderr, "kvscope: the KV cache holds %d of the model's %d positions (--ctx N for another size)\n",
+                     (*backend)->kv_layout().capacity, context);
     return backend;
 }
 
@@ -82,6 +98,36 @@ Result<SessionOptions> session_options_from_args(const ArgParser& p) {
     o.sampling.seed = std::uint64_t(seed);
     o.use_cache = !p.is_set("no-cache");
     return o;
+}
+
+void add_prompts_option(ArgParser& p) {
+    p.option("prompts", "FILE", "several prompts, one per line (\\n for a line break inside one), decoded together "
+                                "as one sequence each");
+}
+
+Result<std::vector<std::string>> prompts_from_args(const ArgParser& p) {
+    if (!p.has("prompts")) return std::vector<std::string>{p.get("prompt")};
+    if (!p.get("prompt").empty()) return err("give --prompt or --prompts, not both");
+    std::ifstream in(p.get("prompts"), std::ios::binary);
+    if (!in) return err("--prompts: cannot open '", p.get("prompts"), "'");
+    std::vector<std::string> prompts;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;
+        std::string text;
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == 'n') {
+                text += '\n';
+                ++i;
+            } else {
+                text += line[i];
+            }
+        }
+        prompts.push_back(std::move(text));
+    }
+    if (prompts.empty()) return err("--prompts: '", p.get("prompts"), "' holds no prompt (one per line)");
+    return prompts;
 }
 
 int fail(const std::string& command, const std::string& message) {

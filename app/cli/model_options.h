@@ -15,15 +15,21 @@ namespace kvs::cli {
 void add_model_options(ArgParser& p);
 Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p);
 
-// --backend, --device, --f16, --kv-dtype, --ctx, --validation
+// --backend, --device, --f16, --kv-dtype, --ctx, --block-size, --kv-blocks, --prefix-cache, --validation
 void add_backend_options(ArgParser& p);
 Result<BackendOptions> backend_options_from_args(const ArgParser& p);
 // Creates the backend; prints the reason to stderr when Vulkan falls back to the CPU.
+// `sequences`: how many sequences the KV pool is sized for (one per prompt).
 Result<std::unique_ptr<Backend>> create_backend_from_args(const ArgParser& p, std::shared_ptr<const Model> model,
-                                                          bool measure_ops = false);
+                                                          bool measure_ops = false, int sequences = 1);
 
 // --prompt, -n, --temperature, --top-k, --top-p, --seed, --no-cache
 void add_generation_options(ArgParser& p);
+// --prompts FILE: several prompts, one sequence each (generate, trace).
+void add_prompts_option(ArgParser& p);
+// The prompts of a run: the lines of --prompts FILE (empty lines skipped, "\n" a line break),
+// or the one --prompt.
+Result<std::vector<std::string>> prompts_from_args(const ArgParser& p);
 Result<SessionOptions> session_options_from_args(const ArgParser& p);
 
 // Prints "kvscope-cli CMD: message" to stderr and returns the exit code for errors.

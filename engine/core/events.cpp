@@ -11,6 +11,9 @@ const char* event_type_name(const Event& e) {
         const char* operator()(const AttentionEvent&) const { return "attention"; }
         const char* operator()(const OpCostEvent&) const { return "op_cost"; }
         const char* operator()(const RunFinished&) const { return "run_finished"; }
+        const char* operator()(const BlockEvent&) const { return "block"; }
+        const char* operator()(const PrefixHit&) const { return "prefix_hit"; }
+        const char* operator()(const PoolState&) const { return "pool_state"; }
     };
     return std::visit(Visitor{}, e);
 }

@@ -31,7 +31,9 @@ void linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& ou
 // The host cache stores F32 whatever the request: F16 storage is a device option.
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
     : model_(std::move(model)), cfg_(model_->config), options_(options),
-      cache_(cache_layout(cfg_, options, KvDtype::F32)) {}
+      kv_store_(cache_layout(cfg_, options, KvDtype::F32)) {
+    init_pool(kv_store_.layout(), options, cfg_.vocab_size);
+}
 
 std::string CpuBackend::device_name() const {
     return std::string("CPU (Eigen ") + std::to_string(EIGEN_WORLD_VERSION) + "." +
@@ -39,136 +41,142 @@ std::string CpuBackend::device_name() const {
            Eigen::SimdInstructionSetsInUse() + ")";
 }
 
-void CpuBackend::truncate_cache(int length) { cache_.set_length(std::clamp(length, 0, cache_.length())); }
-
-Status CpuBackend::read_kv(int layer, int kv_head, std::vector<float>& keys, std::vector<float>& values) const {
-    if (layer < 0 || layer >= cfg_.n_layers || kv_head < 0 || kv_head >= cfg_.n_kv_heads)
-        return err("read_kv: layer ", layer, " / kv head ", kv_head, " out of range (", cfg_.n_layers, " layers, ",
-                   cfg_.n_kv_heads, " KV heads)");
-    auto k = cache_.head_rows(layer, KvPart::Key, kv_head, cache_.length());
-    auto v = cache_.head_rows(layer, KvPart::Value, kv_head, cache_.length());
-    keys.assign(k.begin(), k.end());
-    values.assign(v.begin(), v.end());
+Status CpuBackend::read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
+                              std::vector<float>& values) const {
+    kv_store_.gather(layer, KvPart::Key, kv_head, table, count, keys);
+    kv_store_.gather(layer, KvPart::Value, kv_head, table, count, values);
     return {};
 }
 
-Status CpuBackend::forward(std::span<const int> tokens, int start_pos, bool all_logits,
-                           const AttentionCapture& capture, ForwardOutput& out) {
-    const int n = int(tokens.size());
-    if (n == 0) return err("forward: no tokens to process");
-    if (start_pos != cache_.length())
-        return err("forward: start position ", start_pos, " does not follow the cache, which holds ", cache_.length(),
-                   " positions");
-    if (start_pos + n > cache_.capacity())
-        return err("context full: positions up to ", start_pos + n, " exceed the KV cache capacity of ",
-                   cache_.capacity(), " positions");
-    for (int t : tokens)
-        if (t < 0 || t >= cfg_.vocab_size) return err("token id ", t, " is outside the vocabulary (0..", cfg_.vocab_size - 1, ")");
-
+Status CpuBackend::execute(const Pass& pass, ForwardOutput& out) {
     out.logits.clear();
     out.attention.clear();
     out.op_times.clear();
     out.device_ms = -1.0;
     timer_.begin_pass(options_.measure_ops, &out.op_times);
 
-    embed(tokens, start_pos);
+    if (!pass.copies.empty()) timer_.mark(-1, OpKind::KvWrite);
+    for (const BlockCopy& c : pass.copies) kv_store_.copy_block(c.source, c.target);  // copy on write
+    embed(pass);
     for (int l = 0; l < cfg_.n_layers; ++l) {
-        attention_block(l, start_pos, capture, out);
+        attention_block(l, pass, out);
         ffn_block(l);
     }
-    cache_.set_length(start_pos + n);
-
-    timer_.mark(-1, OpKind::FinalNorm);
-    norm(model_->weights.final_norm, model_->weights.final_norm_bias, xb_);
-
-    timer_.mark(-1, OpKind::Classifier);
-    const int rows = all_logits ? n : 1;
-    cpu::use_threads_for_product(rows, cfg_.vocab_size, cfg_.dim);
-    RowMatrix logits = xb_.bottomRows(rows) * as_matrix(model_->weights.classifier_matrix()).transpose();  // [rows, vocab]
-    out.logits.assign(logits.data(), logits.data() + logits.size());
-    out.logit_rows = rows;
+    classifier(pass, out);
     timer_.stop();
     return {};
 }
 
-void CpuBackend::embed(std::span<const int> tokens, int start_pos) {
+void CpuBackend::embed(const Pass& pass) {
     timer_.mark(-1, OpKind::Embedding);
     const auto& w = model_->weights;
-    x_.resize(Eigen::Index(tokens.size()), cfg_.dim);
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-        x_.row(Eigen::Index(i)) = as_matrix(w.token_embedding).row(tokens[i]);
-        if (!w.position_embedding.empty()) x_.row(Eigen::Index(i)) += as_matrix(w.position_embedding).row(start_pos + int(i));
-    }
+    x_.resize(pass.rows, cfg_.dim);
+    positions_.resize(std::size_t(pass.rows));
+    for (const PassSequence& s : pass.sequences)
+        for (int i = 0; i < s.n(); ++i) {
+            const int r = s.row0 + i, pos = s.first_position + i;
+            positions_[std::size_t(r)] = pos;
+            x_.row(r) = as_matrix(w.token_embedding).row(s.tokens[std::size_t(i)]);
+            if (!w.position_embedding.empty()) x_.row(r) += as_matrix(w.position_embedding).row(pos);
+        }
 }
 
-void CpuBackend::norm(const Tensor& weight, const Tensor& bias, RowMatrix& out) {
+void CpuBackend::norm(const Tensor& weight, const Tensor& bias, const RowMatrix& in, RowMatrix& out) {
     if (cfg_.arch == Architecture::Gpt2)
-        cpu::layer_norm(x_, as_vector(weight), as_vector(bias), cfg_.norm_eps, out);
+        cpu::layer_norm(in, as_vector(weight), as_vector(bias), cfg_.norm_eps, out);
     else
-        cpu::rms_norm(x_, as_vector(weight), cfg_.norm_eps, out);
+        cpu::rms_norm(in, as_vector(weight), cfg_.norm_eps, out);
 }
 
-void CpuBackend::attention_block(int layer, int start_pos, const AttentionCapture& capture, ForwardOutput& out) {
+void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out) {
     const LayerWeights& w = model_->weights.layers[layer];
-    const int n = int(x_.rows()), hd = cfg_.head_dim();
+    const int hd = cfg_.head_dim();
 
     timer_.mark(layer, OpKind::AttnNorm);
-    norm(w.attn_norm, w.attn_norm_bias, xb_);  // [n, dim]
+    norm(w.attn_norm, w.attn_norm_bias, x_, xb_);  // [rows, dim]
 
     timer_.mark(layer, OpKind::QkvProjection);
-    linear(xb_, w.wq, w.bq, q_);  // [n, dim]
-    linear(xb_, w.wk, w.bk, k_);  // [n, kv_dim]
-    linear(xb_, w.wv, w.bv, v_);  // [n, kv_dim]
+    linear(xb_, w.wq, w.bq, q_);  // [rows, dim]
+    linear(xb_, w.wk, w.bk, k_);  // [rows, kv_dim]
+    linear(xb_, w.wv, w.bv, v_);  // [rows, kv_dim]
 
     if (cfg_.arch == Architecture::Llama) {
         timer_.mark(layer, OpKind::Rope);
-        cpu::rope(q_, cfg_.n_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, start_pos);
-        cpu::rope(k_, cfg_.n_kv_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, start_pos);
+        cpu::rope(q_, cfg_.n_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
+        cpu::rope(k_, cfg_.n_kv_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
     }
 
+    // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it.
     timer_.mark(layer, OpKind::KvWrite);
-    for (int i = 0; i < n; ++i) {
-        for (int h = 0; h < cfg_.n_kv_heads; ++h) {
-            std::copy_n(k_.row(i).data() + h * hd, hd, cache_.row(layer, KvPart::Key, h, start_pos + i));
-            std::copy_n(v_.row(i).data() + h * hd, hd, cache_.row(layer, KvPart::Value, h, start_pos + i));
-        }
-    }
+    for (const PassSequence& s : pass.sequences)
+        for (int i = 0; i < s.n(); ++i)
+            for (int h = 0; h < cfg_.n_kv_heads; ++h) {
+                const int slot = s.first_slot + i;
+                std::copy_n(k_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Key, h, *s.table, slot));
+                std::copy_n(v_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Value, h, *s.table, slot));
+            }
 
-    att_out_.resize(n, cfg_.dim);
-    for (int h = 0; h < cfg_.n_heads; ++h) attend_head(layer, h, start_pos, capture, out);
+    // Attention of each sequence over its own cached keys: K and V of a KV head read through
+    // its block table ([keys, hd], gathered when the blocks are not one run), then the query
+    // heads of its group.
+    att_out_.resize(pass.rows, cfg_.dim);
+    for (const PassSequence& s : pass.sequences)
+        for (int kv_head = 0; kv_head < cfg_.n_kv_heads; ++kv_head) {
+            const ConstMatrixMap k = cached_rows(layer, KvPart::Key, kv_head, s, k_rows_);    // [keys, hd]
+            const ConstMatrixMap v = cached_rows(layer, KvPart::Value, kv_head, s, v_rows_);  // [keys, hd]
+            for (int g = 0; g < cfg_.gqa_group(); ++g)
+                attend_head(layer, kv_head * cfg_.gqa_group() + g, s, k, v, *pass.capture, out);
+        }
 
     timer_.mark(layer, OpKind::OutputProjection);
-    linear(att_out_, w.wo, w.bo, xb_);  // [n, dim]
+    linear(att_out_, w.wo, w.bo, xb_);  // [rows, dim]
     timer_.mark(layer, OpKind::Residual);
     x_ += xb_;
 }
 
-void CpuBackend::attend_head(int layer, int head, int start_pos, const AttentionCapture& capture, ForwardOutput& out) {
-    const int n = int(x_.rows()), hd = cfg_.head_dim(), keys = start_pos + n;
-    const int kv_head = head / cfg_.gqa_group();
-    const ConstMatrixMap k(cache_.row(layer, KvPart::Key, kv_head, 0), keys, hd);    // [keys, hd]
-    const ConstMatrixMap v(cache_.row(layer, KvPart::Value, kv_head, 0), keys, hd);  // [keys, hd]
+// Slots [0, keys) of one KV head of a sequence as a [keys, hd] matrix: the cache rows themselves
+// when the table keeps them in one block, else a copy gathered block by block into `scratch`.
+// Either way the attention below multiplies the same numbers in the same order, so a paged
+// cache gives exactly the contiguous cache's results.
+ConstMatrixMap CpuBackend::cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s, RowMatrix& scratch) {
+    const int hd = cfg_.head_dim(), keys = s.keys();
+    if (keys <= s.table->block_size())
+        return ConstMatrixMap(kv_store_.block_row(layer, part, s.table->block(0), kv_head, 0), keys, hd);
+    scratch.resize(keys, hd);
+    s.table->for_each_span(0, keys, [&](const BlockSpan& b) {
+        std::copy_n(kv_store_.block_row(layer, part, b.block, kv_head, b.block_slot), std::size_t(b.count) * hd,
+                    scratch.row(b.first).data());
+    });
+    return ConstMatrixMap(scratch.data(), keys, hd);
+}
+
+// One query head of one sequence: scores [n, keys] = Q [n, hd] K^T / sqrt(hd), causal softmax,
+// out [n, hd] = P V.
+void CpuBackend::attend_head(int layer, int head, const PassSequence& s, const ConstMatrixMap& k,
+                             const ConstMatrixMap& v, const AttentionCapture& capture, ForwardOutput& out) {
+    const int n = s.n(), hd = cfg_.head_dim(), keys = s.keys();
 
     timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
     cpu::use_threads_for_product(n, keys, hd);
-    scores_.noalias() = (q_.middleCols(head * hd, hd) * k.transpose()) * scale;  // [n, keys]
+    scores_.noalias() = (q_.block(s.row0, head * hd, n, hd) * k.transpose()) * scale;  // [n, keys]
 
     timer_.mark(layer, OpKind::Softmax);
     for (int i = 0; i < n; ++i) {
-        const int visible = start_pos + i + 1;  // causal: query at position p sees keys 0..p
+        const int visible = s.first_slot + i + 1;  // causal: the query in slot p sees slots 0..p
         cpu::softmax(scores_.row(i).data(), visible);
         std::fill(scores_.row(i).data() + visible, scores_.row(i).data() + keys, 0.0f);
     }
 
     timer_.mark(layer, OpKind::AttentionValues);
-    att_out_.middleCols(head * hd, hd).noalias() = scores_ * v;  // [n, hd]
+    att_out_.block(s.row0, head * hd, n, hd).noalias() = scores_ * v;  // [n, hd]
 
     if (capture.wants(layer, head)) {
         AttentionRows rows;
+        rows.sequence = s.sequence;
         rows.layer = layer;
         rows.head = head;
-        rows.first_query = start_pos;
+        rows.first_query = s.first_slot;
         rows.n_queries = n;
         rows.n_keys = keys;
         rows.probs.assign(scores_.data(), scores_.data() + scores_.size());
@@ -179,25 +187,43 @@ void CpuBackend::attend_head(int layer, int head, int start_pos, const Attention
 void CpuBackend::ffn_block(int layer) {
     const LayerWeights& w = model_->weights.layers[layer];
     timer_.mark(layer, OpKind::FfnNorm);
-    norm(w.ffn_norm, w.ffn_norm_bias, xb_);  // [n, dim]
+    norm(w.ffn_norm, w.ffn_norm_bias, x_, xb_);  // [rows, dim]
 
     if (cfg_.arch == Architecture::Llama) {
         timer_.mark(layer, OpKind::FfnGate);
-        linear(xb_, w.w_gate, kNoBias, hidden_);  // [n, hidden]
+        linear(xb_, w.w_gate, kNoBias, hidden_);  // [rows, hidden]
         timer_.mark(layer, OpKind::FfnUp);
-        linear(xb_, w.w_up, w.b_up, up_);  // [n, hidden]
+        linear(xb_, w.w_up, w.b_up, up_);  // [rows, hidden]
         timer_.mark(layer, OpKind::FfnActivation);
         cpu::swiglu(hidden_, up_);
     } else {
         timer_.mark(layer, OpKind::FfnUp);
-        linear(xb_, w.w_up, w.b_up, hidden_);  // [n, hidden]
+        linear(xb_, w.w_up, w.b_up, hidden_);  // [rows, hidden]
         timer_.mark(layer, OpKind::FfnActivation);
         cpu::gelu_tanh(hidden_);
     }
     timer_.mark(layer, OpKind::FfnDown);
-    linear(hidden_, w.w_down, w.b_down, xb_);  // [n, dim]
+    linear(hidden_, w.w_down, w.b_down, xb_);  // [rows, dim]
     timer_.mark(layer, OpKind::Residual);
     x_ += xb_;
+}
+
+// Final norm and classifier over the rows whose logits are wanted: each sequence's last row, or
+// all of its rows with all_logits.
+void CpuBackend::classifier(const Pass& pass, ForwardOutput& out) {
+    timer_.mark(-1, OpKind::FinalNorm);
+    last_.resize(pass.logit_rows, cfg_.dim);
+    for (const PassSequence& s : pass.sequences) {
+        if (s.all_logits) last_.middleRows(s.logit_row0, s.n()) = x_.middleRows(s.row0, s.n());
+        else last_.row(s.logit_row0) = x_.row(s.row0 + s.n() - 1);
+    }
+    norm(model_->weights.final_norm, model_->weights.final_norm_bias, last_, xb_);
+
+    timer_.mark(-1, OpKind::Classifier);
+    cpu::use_threads_for_product(pass.logit_rows, cfg_.vocab_size, cfg_.dim);
+    RowMatrix logits = xb_ * as_matrix(model_->weights.classifier_matrix()).transpose();  // [logit rows, vocab]
+    out.logits.assign(logits.data(), logits.data() + logits.size());
+    out.logit_rows = pass.logit_rows;
 }
 
 }  // namespace kvs

@@ -1,13 +1,15 @@
 #pragma once
-// The Eigen reference backend: the whole forward pass on the CPU. Prefill multiplies the
-// prompt's activations [n, dim] by each weight matrix at once (GEMM); a decode step is the
-// same code with n = 1 (GEMV). The KV cache is an engine/kv KvCache.
+// The Eigen reference backend: the whole forward pass on the CPU. The rows of every sequence of
+// a pass are stacked ([rows, dim]) and multiplied by each weight matrix at once: a prefill is a
+// GEMM over the prompt, a decode step of N sequences a GEMM of N rows (one row: a GEMV).
+// Attention reads each sequence's cached K and V block by block through its block table.
 #include <memory>
+#include <vector>
 
 #include "core/backend.h"
 #include "cpu/cpu_kernels.h"
 #include "cpu/op_timer.h"
-#include "kv/kv_cache.h"
+#include "kv/kv_host_storage.h"
 #include "model/model.h"
 
 namespace kvs {
@@ -18,34 +20,40 @@ public:
 
     std::string name() const override { return "cpu"; }
     std::string device_name() const override;
-    Status forward(std::span<const int> tokens, int start_pos, bool all_logits, const AttentionCapture& capture,
-                   ForwardOutput& out) override;
-    int cache_length() const override { return cache_.length(); }
-    void truncate_cache(int length) override;
-    const KvLayout& kv_layout() const override { return cache_.layout(); }
-    Status read_kv(int layer, int kv_head, std::vector<float>& keys, std::vector<float>& values) const override;
+
+protected:
+    Status execute(const Pass& pass, ForwardOutput& out) override;
+    Status read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
+                      std::vector<float>& values) const override;
 
 private:
-    void embed(std::span<const int> tokens, int start_pos);
-    void attention_block(int layer, int start_pos, const AttentionCapture& capture, ForwardOutput& out);
-    void attend_head(int layer, int head, int start_pos, const AttentionCapture& capture, ForwardOutput& out);
+    void embed(const Pass& pass);
+    void attention_block(int layer, const Pass& pass, ForwardOutput& out);
+    cpu::ConstMatrixMap cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s, cpu::RowMatrix& scratch);
+    void attend_head(int layer, int head, const PassSequence& s, const cpu::ConstMatrixMap& k,
+                     const cpu::ConstMatrixMap& v, const AttentionCapture& capture, ForwardOutput& out);
     void ffn_block(int layer);
-    void norm(const Tensor& weight, const Tensor& bias, cpu::RowMatrix& out);
+    void classifier(const Pass& pass, ForwardOutput& out);
+    void norm(const Tensor& weight, const Tensor& bias, const cpu::RowMatrix& in, cpu::RowMatrix& out);
 
     std::shared_ptr<const Model> model_;
     const ModelConfig& cfg_;
     BackendOptions options_;
-    KvCache cache_;
+    KvHostStorage kv_store_;
     cpu::OpTimer timer_;
 
-    // Activations of the positions in flight (n rows); resized only when n changes.
-    cpu::RowMatrix x_;        // [n, dim] residual stream
-    cpu::RowMatrix xb_;       // [n, dim] normed input of a sub-block
-    cpu::RowMatrix q_;        // [n, dim]
-    cpu::RowMatrix k_, v_;    // [n, kv_dim]
-    cpu::RowMatrix att_out_;  // [n, dim] concatenated head outputs
-    cpu::RowMatrix scores_;   // [n, keys] of one head
-    cpu::RowMatrix hidden_, up_;  // [n, hidden]
+    // Activations of the rows in flight (every sequence of the pass); resized only when the
+    // row count changes.
+    std::vector<int> positions_;  // [rows] position of each row (RoPE, learned positions)
+    cpu::RowMatrix x_;        // [rows, dim] residual stream
+    cpu::RowMatrix xb_;       // [rows, dim] normed input of a sub-block
+    cpu::RowMatrix q_;        // [rows, dim]
+    cpu::RowMatrix k_, v_;    // [rows, kv_dim]
+    cpu::RowMatrix att_out_;  // [rows, dim] concatenated head outputs
+    cpu::RowMatrix scores_;   // [n, keys] of one head of one sequence
+    cpu::RowMatrix k_rows_, v_rows_;  // [keys, hd] of one KV head of one sequence, gathered from its blocks
+    cpu::RowMatrix hidden_, up_;  // [rows, hidden]
+    cpu::RowMatrix last_;     // [logit rows, dim] rows that reach the classifier
 };
 
 }  // namespace kvs

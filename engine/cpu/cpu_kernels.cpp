@@ -25,9 +25,16 @@ void layer_norm(const RowMatrix& x, ConstRowVectorMap weight, ConstRowVectorMap 
 }
 
 void rope(RowMatrix& x, int n_heads, int head_dim, int rotary_dim, float theta, RopeStyle style, int first_pos) {
+    std::vector<int> positions(std::size_t(x.rows()));
+    for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = first_pos + int(i);
+    rope(x, n_heads, head_dim, rotary_dim, theta, style, positions);
+}
+
+void rope(RowMatrix& x, int n_heads, int head_dim, int rotary_dim, float theta, RopeStyle style,
+          std::span<const int> positions) {
     const int half = rotary_dim / 2;
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
-        const float pos = float(first_pos + i);
+        const float pos = float(positions[std::size_t(i)]);
         for (int j = 0; j < half; ++j) {
             // Frequency of pair j: theta^(-2j / rotary_dim), written as llama2.c does so that
             // float rounding matches the reference implementation.

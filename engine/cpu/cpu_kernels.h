@@ -3,6 +3,7 @@
 // this is the spec every GPU kernel is checked against.
 #include <Eigen/Core>
 #include <span>
+#include <vector>
 
 #include "model/model_config.h"
 
@@ -18,7 +19,10 @@ void rms_norm(const RowMatrix& x, ConstRowVectorMap weight, float eps, RowMatrix
 // x: [n, dim] -> out: [n, dim]; out = (x - mean) / sqrt(var + eps) * weight + bias
 void layer_norm(const RowMatrix& x, ConstRowVectorMap weight, ConstRowVectorMap bias, float eps, RowMatrix& out);
 
-// Rotates each head of x: [n, n_heads * head_dim] in place; row i is at position first_pos + i.
+// Rotates each head of x: [n, n_heads * head_dim] in place; row i is at position positions[i].
+void rope(RowMatrix& x, int n_heads, int head_dim, int rotary_dim, float theta, RopeStyle style,
+          std::span<const int> positions);
+// The same with row i at position first_pos + i.
 void rope(RowMatrix& x, int n_heads, int head_dim, int rotary_dim, float theta, RopeStyle style, int first_pos);
 
 // In place over a row: softmax(x) with the max subtracted for stability.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "model/gguf_tensors.h"
+#include "model/model_limits.h"
 #include "model/gguf_tokenizer.h"
 
 namespace kvs {
@@ -141,6 +142,13 @@ Result<std::shared_ptr<Model>> load_gguf_model(const std::string& path) {
     auto model = std::make_shared<Model>();
     KVS_ASSIGN(model->config, read_gguf_config(f));
     ModelConfig& cfg = model->config;
+    std::vector<std::string> names;
+    names.reserve(f.tensors().size());
+    for (const GgufTensorInfo& t : f.tensors()) names.push_back(t.name);
+    const std::string block_count_key = (cfg.arch == Architecture::Llama ? "llama" : "gpt2") + std::string(".block_count");
+    KVS_TRY(check_layer_count(cfg.n_layers, count_layers_with_tensors(names, "blk."), path, "'" + block_count_key + "'",
+                              "blk."));
+    KVS_TRY(check_weights_fit(cfg, path));
     ModelWeights& w = model->weights;
     const GgufTensorSource src(f);
     const int d = cfg.dim;

@@ -273,9 +273,11 @@ Status GgufParser::check_tensor_extents() {
     const std::uint64_t size = bytes_.size();
     for (const GgufTensorInfo& t : file_.tensors_) {
         const std::uint64_t start = file_.data_offset_ + t.offset;
+        // The stored offset is printed as read: data_offset_ + t.offset can wrap past 2^64.
         if (t.offset > size || start > size || t.byte_size > size - start)
-            return err(file_.path_, ": tensor '", t.name, "' extends past end of file (offset ",
-                       file_.data_offset_ + t.offset, ", size ", t.byte_size, ", file ", size, ")");
+            return err(file_.path_, ": tensor '", t.name, "' extends past end of file (offset ", t.offset,
+                       " from the data section at byte ", file_.data_offset_, ", size ", t.byte_size, ", file ", size,
+                       ")");
     }
     return {};
 }

@@ -25,7 +25,7 @@ Result<std::map<std::string, std::string>> read_weight_map(const std::string& in
     std::map<std::string, std::string> out;
     for (const auto& [name, file] : map->items()) {
         if (!file.is_string())
-            return err("'", index_path, "': weight_map entry '", name, "' is ", file.dump(), ", expected a file name");
+            return err("'", index_path, "': weight_map entry '", name, "' is ", json_brief(file), ", expected a file name");
         const std::string shard = file.get<std::string>();
         if (shard.empty() || shard.find('/') != std::string::npos || shard == "..")
             return err("'", index_path, "': weight_map entry '", name, "' names '", shard,
@@ -110,6 +110,13 @@ Result<Tensor> HfCheckpoint::conv1d(const std::string& name, int in, int out, co
 
 Result<Tensor> HfCheckpoint::vector(const std::string& name, int n, const std::string& role) const {
     return load(name, {n}, role);
+}
+
+std::vector<std::string> HfCheckpoint::tensor_names() const {
+    std::vector<std::string> names;
+    names.reserve(where_.size());
+    for (const auto& [name, shard] : where_) names.push_back(name);
+    return names;
 }
 
 std::string HfCheckpoint::dominant_dtype() const {

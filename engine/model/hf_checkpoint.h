@@ -17,6 +17,7 @@ public:
     static Result<HfCheckpoint> open(const std::string& dir);
 
     bool has(const std::string& name) const { return where_.count(name) != 0; }
+    std::vector<std::string> tensor_names() const;
     // A [rows, cols] matrix stored as [rows, cols] (torch.nn.Linear, embeddings).
     Result<Tensor> matrix(const std::string& name, int rows, int cols, const std::string& role) const;
     // A GPT-2 Conv1D weight stored as [in, out], returned transposed as [out, in].

@@ -32,7 +32,7 @@ Result<std::vector<int>> token_ids(const json& j, const std::string& key, const 
     const json list = it->is_array() ? *it : json::array({*it});
     for (const json& v : list) {
         if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > std::numeric_limits<int>::max())
-            return err(origin, ": key '", key, "' is ", it->dump(), ", expected a token id or a list of them");
+            return err(origin, ": key '", key, "' is ", json_brief(*it), ", expected a token id or a list of them");
         ids.push_back(v.get<int>());
     }
     return ids;
@@ -93,7 +93,7 @@ Status read_llama(const json& j, const std::string& type, const std::string& ori
     KVS_ASSIGN(const double theta, json_number_or(j, "rope_theta", 10000.0, origin));
     c.rope_theta = float(theta);
     if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-        return err(origin, ": rope_scaling ", j["rope_scaling"].dump(), " is not supported");
+        return err(origin, ": rope_scaling ", json_brief(j["rope_scaling"]), " is not supported");
     KVS_ASSIGN(const std::string act, json_string_or(j, "hidden_act", "silu", origin));
     if (act != "silu") return err(origin, ": hidden_act '", act, "' is not supported; expected 'silu' (SwiGLU)");
     KVS_ASSIGN(c.tied_classifier, json_bool_or(j, "tie_word_embeddings", false, origin));

@@ -62,7 +62,7 @@ Status read_vocab_object(const json& v, const std::string& origin, Vocab& out) {
     std::vector<bool> seen(v.size(), false);
     for (const auto& [token, id] : v.items()) {
         if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() >= std::int64_t(v.size()))
-            return err(origin, ": token '", token, "' has id ", id.dump(), ", expected 0..", v.size() - 1,
+            return err(origin, ": token '", token, "' has id ", json_brief(id), ", expected 0..", v.size() - 1,
                        " (ids must be dense)");
         const auto i = std::size_t(id.get<std::int64_t>());
         if (seen[i]) return err(origin, ": id ", i, " is given to more than one token");
@@ -85,52 +85,91 @@ Result<std::vector<std::string>> read_merges(const json& m, const std::string& o
         if (e.is_string()) merges.push_back(e.get<std::string>());
         else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string())
             merges.push_back(e[0].get<std::string>() + " " + e[1].get<std::string>());
-        else return err(origin, ": merge ", i, " is ", e.dump(), ", expected \"left right\" or [left, right]");
+        else return err(origin, ": merge ", i, " is ", json_brief(e), ", expected \"left right\" or [left, right]");
     }
     return merges;
 }
 
-// Does a tokenizer.json component (possibly a Sequence) contain a step of this type?
-bool has_step(const json& component, const std::string& type) {
-    if (!component.is_object()) return false;
-    if (component.value("type", "") == type) return true;
-    for (const char* list : {"normalizers", "pretokenizers", "decoders", "processors"})
-        if (component.contains(list) && component[list].is_array())
-            for (const json& c : component[list])
-                if (has_step(c, type)) return true;
-    return false;
+// The pipeline components of tokenizer.json (normalizer, pre_tokenizer, decoder,
+// post_processor) are null or objects with a string "type"; a Sequence lists its steps under
+// one of these keys.
+constexpr const char* kStepLists[] = {"normalizers", "pretokenizers", "decoders", "processors"};
+
+// Checks the shape of a component and of every step nested in it, so that the searches below
+// can read "type" without meeting another JSON type. `where` names it: "'f': pre_tokenizer".
+Status check_component(const json& c, const std::string& where) {
+    if (c.is_null()) return {};
+    if (!c.is_object()) return err(where, " is ", json_brief(c), ", expected an object or null");
+    if (const auto t = c.find("type"); t != c.end() && !t->is_string())
+        return err(where, ": key 'type' is ", json_brief(*t), ", expected a string");
+    for (const char* list : kStepLists) {
+        const auto it = c.find(list);
+        if (it == c.end() || it->is_null()) continue;
+        if (!it->is_array()) return err(where, ": key '", list, "' is ", json_brief(*it), ", expected an array");
+        for (std::size_t i = 0; i < it->size(); ++i)
+            KVS_TRY(check_component((*it)[i], where + "." + list + "[" + std::to_string(i) + "]"));
+    }
+    return {};
+}
+
+// A component's type, "" when it has none (only after check_component).
+std::string type_of(const json& c) {
+    if (!c.is_object()) return {};
+    const auto t = c.find("type");
+    return t != c.end() && t->is_string() ? t->get<std::string>() : std::string();
 }
 
 // The first step of a type inside a (possibly nested) component, or null.
 const json* find_step(const json& component, const std::string& type) {
     if (!component.is_object()) return nullptr;
-    if (component.value("type", "") == type) return &component;
-    for (const char* list : {"normalizers", "pretokenizers", "decoders", "processors"})
-        if (component.contains(list) && component[list].is_array())
-            for (const json& c : component[list])
-                if (const json* found = find_step(c, type)) return found;
+    if (type_of(component) == type) return &component;
+    for (const char* list : kStepLists) {
+        const auto it = component.find(list);
+        if (it == component.end() || !it->is_array()) continue;
+        for (const json& c : *it)
+            if (const json* found = find_step(c, type)) return found;
+    }
     return nullptr;
 }
 
+bool has_step(const json& component, const std::string& type) { return find_step(component, type) != nullptr; }
+
+// A top-level member of tokenizer.json, null when absent; the reference stays valid as long as
+// the document does (never a temporary: find_step returns pointers into it).
+const json& member(const json& doc, const char* key) {
+    static const json kNull;
+    const auto it = doc.find(key);
+    return it == doc.end() ? kNull : *it;
+}
+
 // The special token a TemplateProcessing post-processor puts before a single sequence.
-std::string template_bos(const json& post) {
+Result<std::string> template_bos(const json& post, const std::string& where) {
     const json* t = find_step(post, "TemplateProcessing");
-    if (t == nullptr || !t->contains("single") || !(*t)["single"].is_array() || (*t)["single"].empty()) return {};
-    const json& first = (*t)["single"][0];
-    if (first.contains("SpecialToken") && first["SpecialToken"].is_object())
-        return first["SpecialToken"].value("id", "");
-    return {};
+    if (t == nullptr) return std::string();
+    const auto single = t->find("single");
+    if (single == t->end() || single->is_null()) return std::string();
+    if (!single->is_array()) return err(where, ": key 'single' is ", json_brief(*single), ", expected an array");
+    if (single->empty()) return std::string();
+    const json& first = (*single)[0];
+    if (!first.is_object()) return err(where, ": single[0] is ", json_brief(first), ", expected an object");
+    const auto special = first.find("SpecialToken");
+    if (special == first.end()) return std::string();
+    if (!special->is_object())
+        return err(where, ": key 'SpecialToken' is ", json_brief(*special), ", expected an object");
+    return json_string_or(*special, "id", "", where + ": single[0].SpecialToken");
 }
 
 // Does the text get a leading U+2581 before BPE (Llama's "dummy prefix")?
-bool adds_dummy_prefix(const json& j) {
-    const json normalizer = j.value("normalizer", json());
-    if (const json* p = find_step(normalizer, "Prepend"); p != nullptr && p->value("prepend", "") == kSpaceMark)
-        return true;
-    if (const json* m = find_step(j.value("pre_tokenizer", json()), "Metaspace")) {
-        const std::string scheme = m->value("prepend_scheme", "");
+Result<bool> adds_dummy_prefix(const json& j, const std::string& origin) {
+    if (const json* p = find_step(member(j, "normalizer"), "Prepend")) {
+        KVS_ASSIGN(const std::string prepend, json_string_or(*p, "prepend", "", origin + ": normalizer Prepend"));
+        if (prepend == kSpaceMark) return true;
+    }
+    if (const json* m = find_step(member(j, "pre_tokenizer"), "Metaspace")) {
+        const std::string where = origin + ": pre_tokenizer Metaspace";
+        KVS_ASSIGN(const std::string scheme, json_string_or(*m, "prepend_scheme", "", where));
         if (!scheme.empty()) return scheme != "never";
-        return m->value("add_prefix_space", true);
+        return json_bool_or(*m, "add_prefix_space", true, where);
     }
     return false;
 }
@@ -187,14 +226,15 @@ Result<std::unique_ptr<Tokenizer>> make_sentencepiece(const json& j, Vocab v, co
         merged.erase(space, 1);
         if (const int id = v.find(merged); id >= 0) sp.scores[std::size_t(id)] = -float(rank);
     }
-    const json& model = j["model"];
-    const bool byte_fallback = model.value("byte_fallback", false);
+    const json& model = member(j, "model");
+    KVS_ASSIGN(const bool byte_fallback, json_bool_or(model, "byte_fallback", false, origin + ": model"));
     for (std::size_t id = 0; id < n; ++id) {
         const std::string& p = v.tokens[id];
         if (byte_fallback && v.types[id] == kTypeNormal && p.size() == 6 && p.rfind("<0x", 0) == 0 && p[5] == '>')
             v.types[id] = kTypeByte;
     }
-    sp.unk_id = v.find(model.contains("unk_token") && model["unk_token"].is_string() ? model["unk_token"].get<std::string>() : "<unk>");
+    KVS_ASSIGN(const std::string unk, json_string_or(model, "unk_token", "<unk>", origin + ": model"));
+    sp.unk_id = v.find(unk);
     if (sp.unk_id >= 0 && v.types[std::size_t(sp.unk_id)] != kTypeByte) v.types[std::size_t(sp.unk_id)] = kTypeUnknown;
     if (sp.unk_id < 0) sp.unk_id = 0;
     sp.pieces = std::move(v.tokens);
@@ -203,7 +243,7 @@ Result<std::unique_ptr<Tokenizer>> make_sentencepiece(const json& j, Vocab v, co
     sp.bos_id = s.bos;
     sp.eos_id = s.eos;
     sp.add_bos = s.add_bos;
-    sp.add_dummy_prefix = adds_dummy_prefix(j);
+    KVS_ASSIGN(sp.add_dummy_prefix, adds_dummy_prefix(j, origin));
     auto tok = make_sentencepiece_bpe(std::move(sp));
     if (!tok.ok()) return err(origin, ": ", tok.message());
     return tok;
@@ -213,45 +253,53 @@ Result<std::unique_ptr<Tokenizer>> from_tokenizer_json(const fs::path& path, con
                                                        const HfTokenDefaults& d) {
     KVS_ASSIGN(const json j, read_json_file(path.string()));
     const std::string origin = "'" + path.string() + "'";
-    if (!j.is_object() || !j.contains("model") || !j["model"].is_object())
-        return err(origin, ": missing object 'model'");
-    const json& model = j["model"];
-    const std::string type = model.value("type", "BPE");
+    if (!j.is_object() || !member(j, "model").is_object()) return err(origin, ": missing object 'model'");
+    const json& model = member(j, "model");
+    KVS_ASSIGN(const std::string type, json_string_or(model, "type", "BPE", origin + ": model"));
     if (type != "BPE")
         return err(origin, ": tokenizer model type '", type, "' is not supported; expected 'BPE'");
+    for (const char* component : {"normalizer", "pre_tokenizer", "decoder", "post_processor"})
+        KVS_TRY(check_component(member(j, component), origin + ": " + component));
     Vocab v;
     if (!model.contains("vocab")) return err(origin, ": missing 'model.vocab'");
-    KVS_TRY(read_vocab_object(model["vocab"], origin + " model.vocab", v));
-    KVS_ASSIGN(std::vector<std::string> merges, read_merges(model.value("merges", json()), origin));
+    KVS_TRY(read_vocab_object(member(model, "vocab"), origin + " model.vocab", v));
+    KVS_ASSIGN(std::vector<std::string> merges, read_merges(member(model, "merges"), origin));
 
     // Added tokens: special ones are control tokens, others are matched verbatim in text.
-    const json added = j.value("added_tokens", json::array());
-    for (const json& a : added) {
+    const json& added = member(j, "added_tokens");
+    if (!added.is_null() && !added.is_array())
+        return err(origin, ": key 'added_tokens' is ", json_brief(added), ", expected an array");
+    for (std::size_t i = 0; i < added.size() && added.is_array(); ++i) {
+        const json& a = added[i];
         if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() || !a.contains("content") ||
             !a["content"].is_string())
-            return err(origin, ": added_tokens entry ", a.dump(), " lacks an integer 'id' and a string 'content'");
+            return err(origin, ": added_tokens entry ", json_brief(a), " lacks an integer 'id' and a string 'content'");
         const std::int64_t id = a["id"].get<std::int64_t>();
         const std::string content = a["content"].get<std::string>();
         if (id < 0 || id > std::int64_t(v.tokens.size()))
-            return err(origin, ": added token '", content, "' has id ", id, ", leaving a gap after the ",
+            return err(origin, ": added token '", content, "' has id ", json_brief(a["id"]), ", leaving a gap after the ",
                        v.tokens.size(), " tokens before it");
+        KVS_ASSIGN(const bool special, json_bool_or(a, "special", false, origin + ": added_tokens[" + std::to_string(i) + "]"));
         if (id == std::int64_t(v.tokens.size())) {
             v.tokens.push_back(content);
             v.types.push_back(kTypeNormal);
             v.id_of[content] = int(id);
         }
-        v.types[std::size_t(id)] = a.value("special", false) ? kTypeControl : kTypeUserDefined;
+        v.types[std::size_t(id)] = special ? kTypeControl : kTypeUserDefined;
     }
 
-    const json pre = j.value("pre_tokenizer", json()), decoder = j.value("decoder", json());
+    const json &pre = member(j, "pre_tokenizer"), &decoder = member(j, "decoder");
     const bool byte_level = has_step(pre, "ByteLevel") || has_step(decoder, "ByteLevel");
-    const bool sentencepiece = !byte_level && (model.value("byte_fallback", false) || has_step(pre, "Metaspace") ||
-                                               has_step(decoder, "Metaspace") || adds_dummy_prefix(j) ||
+    KVS_ASSIGN(const bool byte_fallback, json_bool_or(model, "byte_fallback", false, origin + ": model"));
+    KVS_ASSIGN(const bool dummy_prefix, adds_dummy_prefix(j, origin));
+    const bool sentencepiece = !byte_level && (byte_fallback || has_step(pre, "Metaspace") ||
+                                               has_step(decoder, "Metaspace") || dummy_prefix ||
                                                has_step(decoder, "ByteFallback"));
     if (!byte_level && !sentencepiece)
         return err(origin, ": a BPE tokenizer that is neither byte-level (GPT-2) nor SentencePiece-style "
                            "(U+2581 spaces, byte fallback) is not supported");
-    const Specials s = resolve_specials(v, tc, d, template_bos(j.value("post_processor", json())), sentencepiece);
+    KVS_ASSIGN(const std::string template_first, template_bos(member(j, "post_processor"), origin + ": post_processor"));
+    const Specials s = resolve_specials(v, tc, d, template_first, sentencepiece);
     if (byte_level) return make_byte_level(std::move(v), std::move(merges), s, origin);
     return make_sentencepiece(j, std::move(v), merges, s, origin);
 }

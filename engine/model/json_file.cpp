@@ -22,7 +22,36 @@ std::string line_and_column(std::string_view text, std::size_t byte) {
 
 }  // namespace
 
+Status check_json_depth(std::string_view text, const std::string& origin) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;  // skips the escaped character, which may be a quote
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth)
+                return err(origin, ": JSON nested more than ", kMaxJsonDepth, " levels deep at byte ", i, " (",
+                           line_and_column(text, i), ")");
+        } else if (c == ']' || c == '}') {
+            --depth;  // unbalanced brackets are the parser's to report
+        }
+    }
+    return {};
+}
+
+std::string json_brief(const json& value) {
+    constexpr std::size_t kMax = 60;
+    std::string s = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (s.size() > kMax) s = s.substr(0, kMax) + "...";
+    return s;
+}
+
 Result<json> parse_json_text(std::string_view text, const std::string& origin) {
+    KVS_TRY(check_json_depth(text, origin));
     try {
         return json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
@@ -45,7 +74,7 @@ Result<json> read_json_file(const std::string& path) {
 Result<std::int64_t> json_int(const json& obj, const std::string& key, const std::string& origin) {
     const auto it = obj.find(key);
     if (it == obj.end()) return err(origin, ": missing key '", key, "'");
-    if (!it->is_number_integer()) return err(origin, ": key '", key, "' is ", it->dump(), ", expected an integer");
+    if (!it->is_number_integer()) return err(origin, ": key '", key, "' is ", json_brief(*it), ", expected an integer");
     return it->get<std::int64_t>();
 }
 
@@ -59,14 +88,14 @@ Result<std::int64_t> json_int_or(const json& obj, const std::string& key, std::i
 Result<double> json_number_or(const json& obj, const std::string& key, double fallback, const std::string& origin) {
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_number()) return err(origin, ": key '", key, "' is ", it->dump(), ", expected a number");
+    if (!it->is_number()) return err(origin, ": key '", key, "' is ", json_brief(*it), ", expected a number");
     return it->get<double>();
 }
 
 Result<bool> json_bool_or(const json& obj, const std::string& key, bool fallback, const std::string& origin) {
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) return err(origin, ": key '", key, "' is ", it->dump(), ", expected true or false");
+    if (!it->is_boolean()) return err(origin, ": key '", key, "' is ", json_brief(*it), ", expected true or false");
     return it->get<bool>();
 }
 
@@ -74,7 +103,7 @@ Result<std::string> json_string_or(const json& obj, const std::string& key, cons
                                    const std::string& origin) {
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_string()) return err(origin, ": key '", key, "' is ", it->dump(), ", expected a string");
+    if (!it->is_string()) return err(origin, ": key '", key, "' is ", json_brief(*it), ", expected a string");
     return it->get<std::string>();
 }
 

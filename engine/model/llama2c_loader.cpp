@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/read_only_mapping.h"
+#include "model/model_limits.h"
 
 namespace kvs {
 namespace {
@@ -90,6 +91,7 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
     if (std::int64_t(file.size()) < need)
         return err("'", path, "' is truncated: a llama2.c checkpoint with this header (dim ", cfg.dim, ", ", cfg.n_layers,
                    " layers, vocab ", cfg.vocab_size, ") needs ", need, " bytes, the file has ", file.size());
+    KVS_TRY(check_weights_fit(cfg, "'" + path + "'"));
 
     std::string tok_path = tokenizer_path;
     if (tok_path.empty()) {

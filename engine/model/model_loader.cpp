@@ -2,6 +2,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 
 #include "model/gguf_loader.h"
 #include "model/llama2c_loader.h"
@@ -14,7 +15,9 @@
 
 namespace kvs {
 
-Result<std::shared_ptr<Model>> load_model(const std::string& path, const LoadOptions& options) {
+namespace {
+
+Result<std::shared_ptr<Model>> load_by_kind(const std::string& path, const LoadOptions& options) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::exists(path, ec)) return err("cannot open '", path, "': no such file or directory");
@@ -31,6 +34,20 @@ Result<std::shared_ptr<Model>> load_model(const std::string& path, const LoadOpt
     f.read(magic, 4);
     if (f.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0) return load_gguf_model(path);
     return load_llama2c_model(path, options.tokenizer_path);
+}
+
+}  // namespace
+
+// The loaders return errors as values; this is the net under them, so that no exception (an
+// allocation the checks did not foresee, a library throwing) crosses the engine API.
+Result<std::shared_ptr<Model>> load_model(const std::string& path, const LoadOptions& options) {
+    try {
+        return load_by_kind(path, options);
+    } catch (const std::bad_alloc&) {
+        return err("'", path, "': out of memory while loading the model");
+    } catch (const std::exception& e) {
+        return err("'", path, "': cannot be loaded: ", e.what());
+    }
 }
 
 }  // namespace kvs

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/embedded_presets.h"
+#include "model/json_file.h"
 
 namespace kvs {
 namespace {
@@ -14,7 +15,7 @@ Result<int> positive_int(const json& j, const char* key, const std::string& orig
     auto it = j.find(key);
     if (it == j.end()) return err("preset ", origin, ": missing key '", key, "'");
     if (!it->is_number_integer() || it->get<long long>() <= 0 || it->get<long long>() > (1LL << 30))
-        return err("preset ", origin, ": '", key, "' must be a positive integer, got ", it->dump());
+        return err("preset ", origin, ": '", key, "' must be a positive integer, got ", json_brief(*it));
     return int(it->get<long long>());
 }
 
@@ -22,7 +23,7 @@ Result<double> number(const json& j, const char* key, const std::string& origin)
     auto it = j.find(key);
     if (it == j.end()) return err("preset ", origin, ": missing key '", key, "'");
     if (!it->is_number() || it->get<double>() < 0)
-        return err("preset ", origin, ": '", key, "' must be a non-negative number, got ", it->dump());
+        return err("preset ", origin, ": '", key, "' must be a non-negative number, got ", json_brief(*it));
     return it->get<double>();
 }
 
@@ -30,7 +31,7 @@ Result<std::string> text(const json& j, const char* key, const std::string& orig
     auto it = j.find(key);
     if (it == j.end()) return err("preset ", origin, ": missing key '", key, "'");
     if (!it->is_string() || it->get<std::string>().empty())
-        return err("preset ", origin, ": '", key, "' must be a non-empty string, got ", it->dump());
+        return err("preset ", origin, ": '", key, "' must be a non-empty string, got ", json_brief(*it));
     return it->get<std::string>();
 }
 
@@ -62,7 +63,7 @@ Result<ModelPreset> parse_object(const json& j, const std::string& origin) {
         return err("preset ", origin, ": 'tied' must be true or false (classifier shares the token embedding)");
     c.tied_classifier = tied->get<bool>();
     if (auto it = j.find("rope_style"); it != j.end()) {
-        const std::string style = it->is_string() ? it->get<std::string>() : it->dump();
+        const std::string style = it->is_string() ? it->get<std::string>() : json_brief(*it);
         if (style == "half-rotate") c.rope_style = RopeStyle::HalfRotate;
         else if (style == "adjacent-pairs") c.rope_style = RopeStyle::AdjacentPairs;
         else return err("preset ", origin, ": 'rope_style' must be \"adjacent-pairs\" or \"half-rotate\", got ", style);
@@ -98,6 +99,7 @@ Result<std::vector<ModelPreset>> parse_embedded() {
 }  // namespace
 
 Result<ModelPreset> parse_model_preset(std::string_view json_text, const std::string& origin) {
+    KVS_TRY(check_json_depth(json_text, "preset " + origin));
     json j = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return err("preset ", origin, ": not valid JSON");
     return parse_object(j, origin);

@@ -18,7 +18,7 @@ constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
 Result<SafetensorsTensor> parse_entry(const std::string& path, const std::string& name, const json& entry,
                                       std::span<const std::uint8_t> data) {
     const std::string where = "'" + path + "': tensor '" + name + "'";
-    if (!entry.is_object()) return err(where, " is ", entry.dump(), ", expected an object");
+    if (!entry.is_object()) return err(where, " is ", json_brief(entry), ", expected an object");
     SafetensorsTensor t;
     t.name = name;
     const auto dtype = entry.find("dtype");
@@ -32,10 +32,10 @@ Result<SafetensorsTensor> parse_entry(const std::string& path, const std::string
     std::int64_t count = 1;
     for (const json& d : *shape) {
         if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > (std::int64_t(1) << 40))
-            return err(where, " has shape ", shape->dump(), ", expected non-negative integers");
+            return err(where, " has shape ", json_brief(*shape), ", expected non-negative integers");
         t.shape.push_back(d.get<std::int64_t>());
         count *= t.shape.back();
-        if (count > (std::int64_t(1) << 40)) return err(where, " has shape ", shape->dump(), ": too many elements");
+        if (count > (std::int64_t(1) << 40)) return err(where, " has shape ", json_brief(*shape), ": too many elements");
     }
 
     const auto offsets = entry.find("data_offsets");

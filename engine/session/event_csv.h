@@ -5,6 +5,10 @@
 //   attention.csv  long format, one row per attention probability:
 //                  step,layer,head,query_pos,key_pos,prob (causal entries only)
 //   op_costs.csv   one row per OpCostEvent
+//   blocks.csv     one row per BlockEvent
+//   pool.csv       one row per PoolState (the whole pool)
+//   memory.csv     one row per sequence of each PoolState
+//   prefix_hits.csv one row per PrefixHit
 // RunStarted, StepStarted and RunFinished have no table; the JSON Lines trace holds them.
 #include <fstream>
 #include <memory>
@@ -19,7 +23,7 @@ namespace kvs {
 
 class CsvEventWriter : public EventObserver {
 public:
-    // Creates `directory` if needed and the four files with their header rows.
+    // Creates `directory` if needed and the eight files with their header rows.
     static Result<std::unique_ptr<CsvEventWriter>> open(const std::string& directory);
 
     void on_event(const Event& event) override;
@@ -31,7 +35,7 @@ private:
     void write_row(std::ofstream& out, const std::vector<std::string>& fields);
 
     std::string dir_;
-    std::ofstream steps_, kv_, attention_, op_costs_;
+    std::ofstream steps_, kv_, attention_, op_costs_, blocks_, pool_, memory_, prefix_;
     bool failed_ = false;
 };
 

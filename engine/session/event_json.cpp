@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "model/json_file.h"
+
 namespace kvs {
 namespace {
 
@@ -28,19 +30,41 @@ ojson config_to_json(const ModelConfig& c) {
 }
 
 ojson layout_to_json(const KvLayout& l) {
-    return {{"n_layers", l.n_layers}, {"n_kv_heads", l.n_kv_heads}, {"head_dim", l.head_dim},
-            {"capacity", l.capacity}, {"batch", l.batch},           {"dtype", to_string(l.dtype)}};
+    return {{"n_layers", l.n_layers},    {"n_kv_heads", l.n_kv_heads},         {"head_dim", l.head_dim},
+            {"capacity", l.capacity},    {"batch", l.batch},                   {"dtype", to_string(l.dtype)},
+            {"block_size", l.block_positions()}, {"n_blocks", l.pool_blocks()}};
+}
+
+ojson usage_to_json(const KvPoolUsage& u) {
+    ojson seqs = ojson::array();
+    for (const auto& q : u.sequences)
+        seqs.push_back({{"sequence", q.sequence},
+                        {"tokens", q.tokens},
+                        {"blocks", q.blocks},
+                        {"shared_blocks", q.shared_blocks},
+                        {"bytes_held", q.bytes_held},
+                        {"formula_bytes", q.formula_bytes}});
+    return {{"block_size", u.block_size},       {"n_blocks", u.n_blocks},
+            {"used_blocks", u.used_blocks},     {"shared_blocks", u.shared_blocks},
+            {"cached_blocks", u.cached_blocks}, {"free_blocks", u.free_blocks},
+            {"block_bytes", u.block_bytes},     {"pool_bytes", u.pool_bytes},
+            {"bytes_held", u.bytes_held},       {"bytes_cached", u.bytes_cached},
+            {"formula_bytes", u.formula_bytes}, {"sequences", seqs}};
 }
 
 struct ToJson {
     ojson operator()(const RunStarted& e) const {
-        return {{"config", config_to_json(e.config)}, {"backend", e.backend},
-                {"device", e.device},                 {"use_cache", e.use_cache},
-                {"kv_layout", layout_to_json(e.kv_layout)}, {"prompt_tokens", e.prompt_tokens},
-                {"prompt_labels", e.prompt_labels}};
+        ojson seqs = ojson::array();
+        for (const auto& q : e.sequences)
+            seqs.push_back({{"sequence", q.sequence}, {"prompt_tokens", q.prompt_tokens}, {"prompt_labels", q.prompt_labels}});
+        return {{"config", config_to_json(e.config)},       {"backend", e.backend},
+                {"device", e.device},                       {"use_cache", e.use_cache},
+                {"prefix_cache", e.prefix_cache},           {"kv_layout", layout_to_json(e.kv_layout)},
+                {"prompt_tokens", e.prompt_tokens},         {"prompt_labels", e.prompt_labels},
+                {"sequences", seqs},                        {"cached_blocks", e.cached_blocks}};
     }
     ojson operator()(const StepStarted& e) const {
-        return {{"step", e.step}, {"phase", to_string(e.phase)}, {"first_pos", e.first_pos},
+        return {{"step", e.step}, {"sequence", e.sequence}, {"phase", to_string(e.phase)}, {"first_pos", e.first_pos},
                 {"input_tokens", e.input_tokens}};
     }
     ojson operator()(const StepFinished& e) const {
@@ -48,6 +72,7 @@ struct ToJson {
         for (const auto& t : e.top)
             top.push_back({{"id", t.id}, {"probability", shortest_float(t.probability)}, {"label", t.label}});
         return {{"step", e.step},
+                {"sequence", e.sequence},
                 {"phase", to_string(e.phase)},
                 {"first_pos", e.first_pos},
                 {"n_positions", e.n_positions},
@@ -62,6 +87,7 @@ struct ToJson {
     }
     ojson operator()(const KvAppend& e) const {
         return {{"step", e.step},
+                {"sequence", e.sequence},
                 {"layer", e.layer},
                 {"first_pos", e.first_pos},
                 {"n_positions", e.n_positions},
@@ -69,7 +95,9 @@ struct ToJson {
                 {"layer_bytes_used", e.layer_bytes_used},
                 {"layer_bytes_allocated", e.layer_bytes_allocated},
                 {"total_bytes_used", e.total_bytes_used},
-                {"total_bytes_allocated", e.total_bytes_allocated}};
+                {"total_bytes_allocated", e.total_bytes_allocated},
+                {"formula_bytes", e.formula_bytes},
+                {"blocks", e.blocks}};
     }
     ojson operator()(const AttentionEvent& e) const {
         // probs [n_queries, n_keys] as one array per query row.
@@ -82,12 +110,13 @@ struct ToJson {
             }
             rows.push_back(std::move(row));
         }
-        return {{"step", e.step},         {"layer", e.layer},         {"head", e.head},
+        return {{"step", e.step},         {"sequence", e.sequence},   {"layer", e.layer},         {"head", e.head},
                 {"kv_head", e.kv_head},   {"first_query", e.first_query}, {"n_queries", e.n_queries},
                 {"n_keys", e.n_keys},     {"probs", rows}};
     }
     ojson operator()(const OpCostEvent& e) const {
         return {{"step", e.step},
+                {"sequence", e.sequence},
                 {"layer", e.layer},
                 {"op", to_string(e.op)},
                 {"flops", e.flops},
@@ -96,10 +125,32 @@ struct ToJson {
                 {"measured_ms", e.measured_ms}};
     }
     ojson operator()(const RunFinished& e) const {
+        ojson seqs = ojson::array();
+        for (const auto& q : e.sequences)
+            seqs.push_back({{"sequence", q.sequence}, {"generated_tokens", q.generated_tokens}, {"stop_reason", q.stop_reason}});
         return {{"steps", e.steps},
                 {"generated_tokens", e.generated_tokens},
                 {"stop_reason", e.stop_reason},
-                {"wall_ms", e.wall_ms}};
+                {"wall_ms", e.wall_ms},
+                {"sequences", seqs}};
+    }
+    ojson operator()(const BlockEvent& e) const {
+        return {{"step", e.step},         {"kind", to_string(e.kind)}, {"block", e.block},  {"sequence", e.sequence},
+                {"logical", e.logical},   {"source", e.source},        {"refcount", e.refcount}};
+    }
+    ojson operator()(const PrefixHit& e) const {
+        return {{"step", e.step},
+                {"sequence", e.sequence},
+                {"prompt_tokens", e.prompt_tokens},
+                {"reused_tokens", e.reused_tokens},
+                {"full_blocks", e.full_blocks},
+                {"partial_tokens", e.partial_tokens},
+                {"flops_saved", e.flops_saved}};
+    }
+    ojson operator()(const PoolState& e) const {
+        ojson j = {{"step", e.step}};
+        j.update(usage_to_json(e.usage));
+        return j;
     }
 };
 
@@ -149,7 +200,37 @@ KvLayout layout_from(const json& j) {
     const auto dtype = get<std::string>(j, "dtype");
     if (dtype != "f32" && dtype != "f16") throw std::invalid_argument("kv_layout 'dtype' must be f32 or f16");
     l.dtype = dtype == "f16" ? KvDtype::F16 : KvDtype::F32;
+    l.block_size = get<int>(j, "block_size");
+    l.n_blocks = get<int>(j, "n_blocks");
     return l;
+}
+
+KvPoolUsage usage_from(const json& j) {
+    KvPoolUsage u;
+    u.block_size = get<int>(j, "block_size");
+    u.n_blocks = get<int>(j, "n_blocks");
+    u.used_blocks = get<int>(j, "used_blocks");
+    u.shared_blocks = get<int>(j, "shared_blocks");
+    u.cached_blocks = get<int>(j, "cached_blocks");
+    u.free_blocks = get<int>(j, "free_blocks");
+    u.block_bytes = get<std::int64_t>(j, "block_bytes");
+    u.pool_bytes = get<std::int64_t>(j, "pool_bytes");
+    u.bytes_held = get<std::int64_t>(j, "bytes_held");
+    u.bytes_cached = get<std::int64_t>(j, "bytes_cached");
+    u.formula_bytes = get<std::int64_t>(j, "formula_bytes");
+    for (const auto& q : j.at("sequences"))
+        u.sequences.push_back({get<int>(q, "sequence"), get<int>(q, "tokens"), get<int>(q, "blocks"),
+                               get<int>(q, "shared_blocks"), get<std::int64_t>(q, "bytes_held"),
+                               get<std::int64_t>(q, "formula_bytes")});
+    return u;
+}
+
+BlockEventKind block_kind_from(const std::string& s) {
+    for (BlockEventKind k : {BlockEventKind::Allocated, BlockEventKind::Shared, BlockEventKind::Copied,
+                             BlockEventKind::Released, BlockEventKind::Cached, BlockEventKind::Freed,
+                             BlockEventKind::Evicted})
+        if (s == to_string(k)) return k;
+    throw std::invalid_argument("unknown block event 'kind' \"" + s + "\"");
 }
 
 Event event_from(const json& j, const std::string& type) {
@@ -159,18 +240,24 @@ Event event_from(const json& j, const std::string& type) {
         e.backend = get<std::string>(j, "backend");
         e.device = get<std::string>(j, "device");
         e.use_cache = get<bool>(j, "use_cache");
+        e.prefix_cache = get<bool>(j, "prefix_cache");
         e.kv_layout = layout_from(j.at("kv_layout"));
         e.prompt_tokens = get<std::vector<int>>(j, "prompt_tokens");
         e.prompt_labels = get<std::vector<std::string>>(j, "prompt_labels");
+        for (const auto& q : j.at("sequences"))
+            e.sequences.push_back({get<int>(q, "sequence"), get<std::vector<int>>(q, "prompt_tokens"),
+                                   get<std::vector<std::string>>(q, "prompt_labels")});
+        e.cached_blocks = get<std::vector<int>>(j, "cached_blocks");
         return e;
     }
     if (type == "step_started") {
-        return StepStarted{get<int>(j, "step"), phase_from(j), get<int>(j, "first_pos"),
+        return StepStarted{get<int>(j, "step"), get<int>(j, "sequence"), phase_from(j), get<int>(j, "first_pos"),
                            get<std::vector<int>>(j, "input_tokens")};
     }
     if (type == "step_finished") {
         StepFinished e;
         e.step = get<int>(j, "step");
+        e.sequence = get<int>(j, "sequence");
         e.phase = phase_from(j);
         e.first_pos = get<int>(j, "first_pos");
         e.n_positions = get<int>(j, "n_positions");
@@ -187,6 +274,7 @@ Event event_from(const json& j, const std::string& type) {
     }
     if (type == "kv_append") {
         return KvAppend{get<int>(j, "step"),
+                        get<int>(j, "sequence"),
                         get<int>(j, "layer"),
                         get<int>(j, "first_pos"),
                         get<int>(j, "n_positions"),
@@ -194,11 +282,14 @@ Event event_from(const json& j, const std::string& type) {
                         get<std::int64_t>(j, "layer_bytes_used"),
                         get<std::int64_t>(j, "layer_bytes_allocated"),
                         get<std::int64_t>(j, "total_bytes_used"),
-                        get<std::int64_t>(j, "total_bytes_allocated")};
+                        get<std::int64_t>(j, "total_bytes_allocated"),
+                        get<std::int64_t>(j, "formula_bytes"),
+                        get<int>(j, "blocks")};
     }
     if (type == "attention") {
         AttentionEvent e;
         e.step = get<int>(j, "step");
+        e.sequence = get<int>(j, "sequence");
         e.layer = get<int>(j, "layer");
         e.head = get<int>(j, "head");
         e.kv_head = get<int>(j, "kv_head");
@@ -219,6 +310,7 @@ Event event_from(const json& j, const std::string& type) {
     if (type == "op_cost") {
         OpCostEvent e;
         e.step = get<int>(j, "step");
+        e.sequence = get<int>(j, "sequence");
         e.layer = get<int>(j, "layer");
         const auto op = get<std::string>(j, "op");
         if (!op_from_string(op.c_str(), e.op)) throw std::invalid_argument("unknown 'op' \"" + op + "\"");
@@ -229,9 +321,23 @@ Event event_from(const json& j, const std::string& type) {
         return e;
     }
     if (type == "run_finished") {
-        return RunFinished{get<int>(j, "steps"), get<int>(j, "generated_tokens"), get<std::string>(j, "stop_reason"),
-                           get<double>(j, "wall_ms")};
+        RunFinished e{get<int>(j, "steps"), get<int>(j, "generated_tokens"), get<std::string>(j, "stop_reason"),
+                      get<double>(j, "wall_ms"), {}};
+        for (const auto& q : j.at("sequences"))
+            e.sequences.push_back({get<int>(q, "sequence"), get<int>(q, "generated_tokens"), get<std::string>(q, "stop_reason")});
+        return e;
     }
+    if (type == "block") {
+        return BlockEvent{get<int>(j, "step"),    block_kind_from(get<std::string>(j, "kind")), get<int>(j, "block"),
+                          get<int>(j, "sequence"), get<int>(j, "logical"), get<int>(j, "source"),
+                          get<int>(j, "refcount")};
+    }
+    if (type == "prefix_hit") {
+        return PrefixHit{get<int>(j, "step"),           get<int>(j, "sequence"),      get<int>(j, "prompt_tokens"),
+                         get<int>(j, "reused_tokens"),  get<int>(j, "full_blocks"),   get<int>(j, "partial_tokens"),
+                         get<double>(j, "flops_saved")};
+    }
+    if (type == "pool_state") return PoolState{get<int>(j, "step"), usage_from(j)};
     throw std::invalid_argument("unknown event type \"" + type + "\"");
 }
 
@@ -275,6 +381,7 @@ Result<Event> event_from_json(const json& j) {
 }
 
 Result<Event> parse_event_line(std::string_view line) {
+    KVS_TRY(check_json_depth(line, "event line"));
     json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return err("event line is not valid JSON: ", std::string(line.substr(0, 80)));
     return event_from_json(j);

@@ -1,6 +1,12 @@
 #pragma once
-// One generation run: tokenize the prompt, prefill, decode step by step, sample, stop; emits
-// the events of every step to an observer. Used by the CLI and, on its own thread, by the GUI.
+// One generation run over one or several prompts (one sequence each, sharing the backend's KV
+// block pool): tokenize, prefill, decode step by step, sample, stop; emits the events of every
+// step to an observer. Used by the CLI and, on its own thread, by the GUI.
+//
+// A decode step feeds the newest token of every unfinished sequence in one forward pass (one
+// GEMM of N rows). The prefill is one pass over all prompts, except with the prefix cache on:
+// then each prompt is prefilled in its own pass, in order, so that later prompts reuse the
+// blocks of earlier ones.
 #include <atomic>
 #include <map>
 #include <memory>
@@ -17,7 +23,7 @@
 namespace kvs {
 
 struct SessionOptions {
-    SamplingOptions sampling;
+    SamplingOptions sampling;     // every sequence samples with these (and this seed) on its own
     bool use_cache = true;        // false: every step recomputes the whole sequence
     AttentionCapture capture;
     int top_report = 5;           // top-k probabilities reported with each step
@@ -25,8 +31,9 @@ struct SessionOptions {
 };
 
 struct StepResult {
-    int token = -1;
-    bool stopped = false;         // the run is over (eos, limit or context)
+    int token = -1;               // the first sequence's new token (-1 if it made none)
+    bool stopped = false;         // the run is over (every sequence ended: eos, limit or context)
+    std::vector<int> tokens;      // each sequence's new token, -1 for those that made none
 };
 
 class GenerationSession {
@@ -34,53 +41,73 @@ public:
     GenerationSession(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend,
                       SessionOptions options, EventObserver* observer = nullptr);
 
-    // Sets the prompt (tokenized with BOS as the model wants) and emits RunStarted.
+    // Sets the prompts (tokenized with BOS as the model wants) and emits RunStarted.
     Status start(std::string_view prompt);
     Status start_ids(std::vector<int> prompt_ids);
+    Status start_many(const std::vector<std::string>& prompts);
+    Status start_ids_many(std::vector<std::vector<int>> prompts);
 
-    // Prefill: the whole prompt in one pass; samples the first new token.
+    // Prefill of every prompt; samples each sequence's first new token.
     Result<StepResult> prefill();
-    // One decode step (runs the prefill first if it has not run yet).
+    // One decode step of every unfinished sequence (runs the prefill first if it has not run yet).
     Result<StepResult> step();
-    // Steps until max_new_tokens new tokens, a stop token, the context limit or cancel.
+    // Steps until every sequence has max_new_tokens new tokens, a stop token or the context
+    // limit, or until cancelled.
     Status run(int max_new_tokens, const std::atomic<bool>* cancel = nullptr);
     // Emits RunFinished (once).
     void finish(const std::string& reason);
 
-    const std::vector<int>& tokens() const { return tokens_; }  // prompt + generated
-    int prompt_length() const { return prompt_length_; }
-    int generated() const { return int(tokens_.size()) - prompt_length_; }
+    int sequences() const { return int(seqs_.size()); }
+    int sequence_id(int i) const { return seqs_[std::size_t(i)].id; }  // its id in the KV pool
+    const std::vector<int>& tokens(int i = 0) const { return seqs_[std::size_t(i)].tokens; }  // prompt + generated
+    int prompt_length(int i = 0) const { return seqs_[std::size_t(i)].prompt_length; }
+    int generated(int i = 0) const { return int(tokens(i).size()) - prompt_length(i); }
+    int reused_tokens(int i) const { return seqs_[std::size_t(i)].reused; }  // prefix cache hit
     bool finished() const { return finished_; }
+    // The run's reason (the first sequence's), and each sequence's.
     const std::string& stop_reason() const { return stop_reason_; }
+    const std::string& stop_reason(int i) const { return seqs_[std::size_t(i)].stop_reason; }
     const Model& model() const { return *model_; }
     const Backend& backend() const { return *backend_; }
     const SessionOptions& options() const { return options_; }
     // Text of the generated tokens only.
-    std::string generated_text() const;
+    std::string generated_text(int i = 0) const;
 
 private:
-    Result<StepResult> compute_step(Phase phase);
+    struct Sequence {
+        int id = 0;
+        std::vector<int> tokens;
+        int prompt_length = 0;
+        int reused = 0;           // prompt positions taken from the prefix cache
+        bool prefilled = false;
+        bool done = false;
+        std::string stop_reason;
+        Sampler sampler;
+        std::map<std::pair<int, int>, std::vector<float>> full_attention;  // Full capture: (layer, head) -> [keys, keys]
+    };
+
+    Result<StepResult> compute_step(Phase phase, const std::vector<std::size_t>& batch);
+    void attach_prefix(Sequence& s);
     void publish(const Event& e);
-    void emit_kv_events(int first_pos, int n_positions);
+    void publish_block_events();
+    void emit_kv_events(const Sequence& s, int first_pos, int n_positions, const KvPoolUsage& usage);
     void emit_attention_events(const ForwardOutput& out);
-    void emit_cost_events(int first_pos, int n_positions, const ForwardOutput& out);
+    void emit_cost_events(const Sequence& s, int first_pos, int n_positions, const ForwardOutput& out);
     std::string label(int id) const;
     bool is_stop_token(int id) const;
+    Sequence* find(int id);
 
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Backend> backend_;
     SessionOptions options_;
     EventObserver* observer_;
-    Sampler sampler_;
-    std::vector<int> tokens_;
-    int prompt_length_ = 0;
+    std::vector<Sequence> seqs_;
     int step_index_ = 0;
     bool prefilled_ = false;
     bool finished_ = false;
     bool run_finished_emitted_ = false;
     std::string stop_reason_;
     double elapsed_ms_ = 0.0;
-    std::map<std::pair<int, int>, std::vector<float>> full_attention_;  // Full capture: (layer, head) -> [keys, keys]
 };
 
 }  // namespace kvs

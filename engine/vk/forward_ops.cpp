@@ -23,9 +23,9 @@ void VulkanBackend::record_embedding(const Chunk& c) {
     const vk::Pipeline& p = pipeline(table.f16 ? "embed_f16" : "embed_f32");
     for (const vk::RowChunk& rc : table.chunks) {
         const vk::EmbedParams params{std::uint32_t(c.rows), std::uint32_t(cfg.dim), rc.row0, rc.rows,
-                                     positions ? 1u : 0u,   std::uint32_t(c.pos0), std::uint32_t(c.first)};
+                                     positions ? 1u : 0u,   std::uint32_t(c.first)};
         recorder_->dispatch(p,
-                            {read(tokens_), read(table.buffer, rc.offset, rc.range),
+                            {read(rows_), read(table.buffer, rc.offset, rc.range),
                              read(positions ? weights_.position_embedding.buffer : dummy_), write(x_)},
                             &params, groups_for(std::uint64_t(c.rows) * cfg.dim, vk::kLinearGroup),
                             {-1, OpKind::Embedding});
@@ -47,16 +47,19 @@ void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::Device
 }
 
 void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
-                                  const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label) {
+                                  const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label,
+                                  std::uint32_t out_offset) {
     // out[rows, w.rows] = in[rows, w.cols] * w^T, one dispatch per bound row chunk of w. Up to
     // kMatvecMaxRows inputs go through the GEMV (each weight read once), more through GEMM tiles,
     // except on CPU devices: there the GEMV in blocks of kMatvecMaxRows inputs (y of the grid) is
     // several times faster than the tiles (lavapipe loads shared memory lane by lane, and every
-    // barrier switches between the workgroup's subgroups).
-    const bool gemv = rows <= int(vk::kMatvecMaxRows) || ctx_->limits().cpu;
+    // barrier switches between the workgroup's subgroups). The GEMM reads its input from row 0,
+    // so inputs further in (some classifier runs) go through the GEMV too. out_offset (elements)
+    // moves where output row 0 goes.
+    const bool gemv = rows <= int(vk::kMatvecMaxRows) || ctx_->limits().cpu || in_offset != 0;
     for (const vk::RowChunk& rc : w.chunks) {
         if (gemv) {
-            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, rc.row0,
+            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, out_offset + rc.row0,
                                           std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
             recorder_->dispatch_2d(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
                                    {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
@@ -64,7 +67,7 @@ void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& 
                                    std::uint32_t(groups_for(std::uint64_t(rows), vk::kMatvecMaxRows)), label);
         } else {
             const vk::MatmulParams params{std::uint32_t(rows), rc.rows, std::uint32_t(w.cols), std::uint32_t(w.rows),
-                                          rc.row0};
+                                          out_offset + rc.row0};
             recorder_->dispatch_2d(pipeline(w.f16 ? "matmul_f16" : "matmul_f32"),
                                    {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
                                    (rc.rows + vk::kMatmulBlock - 1) / vk::kMatmulBlock,
@@ -104,12 +107,12 @@ void VulkanBackend::record_layer(int l, const Chunk& c) {
         const std::uint32_t half = std::uint32_t(cfg.rotary_dim() / 2);
         const std::uint32_t style = cfg.rope_style == RopeStyle::AdjacentPairs ? 0u : 1u;
         const vk::RopeParams qp{std::uint32_t(m), std::uint32_t(cfg.n_heads), std::uint32_t(cfg.head_dim()), half, style,
-                                std::uint32_t(c.pos0)};
-        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(q_)}, &qp,
+                                std::uint32_t(c.first)};
+        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(q_), read(rows_)}, &qp,
                             groups_for(std::uint64_t(m) * cfg.n_heads * half, vk::kLinearGroup), {l, OpKind::Rope});
         vk::RopeParams kp = qp;
         kp.heads = std::uint32_t(cfg.n_kv_heads);
-        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(k_)}, &kp,
+        recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(k_), read(rows_)}, &kp,
                             groups_for(std::uint64_t(m) * cfg.n_kv_heads * half, vk::kLinearGroup), {l, OpKind::Rope});
         record_dump(q_, "q", cfg.dim, c, l, OpKind::Rope);
         record_dump(k_, "k", cfg.kv_dim(), c, l, OpKind::Rope);
@@ -142,6 +145,8 @@ void VulkanBackend::record_layer(int l, const Chunk& c) {
     record_dump(x_, "x", cfg.dim, c, l, OpKind::Residual);
 }
 
+// Cache write and attention of one chunk for layer l. Every shader addresses the cache through
+// the pass's row records (slot, block table) and the pool's strides (shaders/kv_address.glsl).
 void VulkanBackend::record_attention(int l, const Chunk& c) {
     const ModelConfig& cfg = model_->config;
     const bool f16 = layout_.dtype == KvDtype::F16;
@@ -150,66 +155,91 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
     const VkDeviceSize align = ctx_->limits().storage_offset_align;
     // K and V blocks of a layer start wherever the layout puts them; bind from aligned offsets.
     const vk::Buffer& kv = kv_layers_[std::size_t(l)];
-    const vk::SlackBinding kb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Key, 0), part_bytes, align, elem);
-    const vk::SlackBinding vb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Value, 0), part_bytes, align, elem);
+    const vk::SlackBinding kb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Key, 0, 0), part_bytes, align, elem);
+    const vk::SlackBinding vb = vk::slack_binding(kv_offset_in_layer(l, KvPart::Value, 0, 0), part_bytes, align, elem);
     const std::uint32_t m = std::uint32_t(c.rows), heads = std::uint32_t(cfg.n_heads);
-    const std::uint32_t hd = std::uint32_t(cfg.head_dim()), cap = std::uint32_t(layout_.capacity);
-    const std::uint32_t pos0 = std::uint32_t(c.pos0), group = std::uint32_t(cfg.gqa_group());
-    const std::uint32_t keys = pos0 + m;
+    const std::uint32_t hd = std::uint32_t(cfg.head_dim()), stride = std::uint32_t(layout_.capacity);
+    const std::uint32_t bs = std::uint32_t(layout_.block_positions());
+    const std::uint32_t head_stride = std::uint32_t(layout_.head_stride()), block_stride = std::uint32_t(layout_.block_stride());
+    const std::uint32_t row0 = std::uint32_t(c.first), group = std::uint32_t(cfg.gqa_group());
+    const std::uint32_t keys = std::uint32_t(c.keys);
 
-    const vk::KvWriteParams kw{m, std::uint32_t(cfg.n_kv_heads), hd, cap, pos0, kb.base};
+    const vk::KvWriteParams kw{m, std::uint32_t(cfg.n_kv_heads), hd, bs, head_stride, block_stride, row0, kb.base};
     vk::KvWriteParams vw = kw;
     vw.base = vb.base;
     const std::uint64_t kv_items = std::uint64_t(m) * cfg.kv_dim() / (f16 ? 2 : 1);
     const vk::Pipeline& kv_write = pipeline(f16 ? "kv_write_f16" : "kv_write_f32");
-    recorder_->dispatch(kv_write, {read(k_), write(kv, kb.offset, kb.range)}, &kw,
+    recorder_->dispatch(kv_write, {read(k_), write(kv, kb.offset, kb.range), read(rows_), read(tables_)}, &kw,
                         groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
-    recorder_->dispatch(kv_write, {read(v_), write(kv, vb.offset, vb.range)}, &vw,
+    recorder_->dispatch(kv_write, {read(v_), write(kv, vb.offset, vb.range), read(rows_), read(tables_)}, &vw,
                         groups_for(kv_items, vk::kLinearGroup), {l, OpKind::KvWrite});
 
-    const vk::AttnScoresParams sp{m, heads, hd, cap, pos0, group, 1.0f / std::sqrt(float(hd)), kb.base};
+    const vk::AttnScoresParams sp{m,   heads, hd, bs, head_stride, block_stride, row0, group, 1.0f / std::sqrt(float(hd)),
+                                  kb.base, keys, stride};
     recorder_->dispatch(pipeline(f16 ? "attn_scores_f16" : "attn_scores_f32"),
-                        {read(q_), read(kv, kb.offset, kb.range), write(probs_)}, &sp,
+                        {read(q_), read(kv, kb.offset, kb.range), write(probs_), read(rows_), read(tables_)}, &sp,
                         groups_for(std::uint64_t(heads) * m * groups_for(keys, vk::kAttnScoresKeys), vk::kLinearGroup),
                         {l, OpKind::AttentionScores});
-    const vk::SoftmaxParams smp{heads * m, m, cap, pos0};
-    recorder_->dispatch(pipeline("softmax"), {write(probs_)}, &smp,
+    const vk::SoftmaxParams smp{heads * m, m, stride, row0, keys};
+    recorder_->dispatch(pipeline("softmax"), {write(probs_), read(rows_)}, &smp,
                         groups_for(std::uint64_t(heads) * m, vk::kSoftmaxRowsPerGroup), {l, OpKind::Softmax});
 
     // Only the wanted heads' rows travel back: [m, capacity] per head, trimmed on the host.
     for (std::size_t s = 0; s < capture_slots_.size(); ++s) {
         if (capture_slots_[s].layer != l) continue;
-        const VkDeviceSize row_bytes = VkDeviceSize(cap) * 4;
+        const VkDeviceSize row_bytes = VkDeviceSize(stride) * 4;
         recorder_->copy(probs_, VkDeviceSize(capture_slots_[s].head) * m * row_bytes, capture_rb_,
-                        (VkDeviceSize(s) * pass_tokens_ + VkDeviceSize(c.first)) * row_bytes, VkDeviceSize(m) * row_bytes);
+                        (VkDeviceSize(s) * pass_rows_ + VkDeviceSize(c.first)) * row_bytes, VkDeviceSize(m) * row_bytes);
     }
 
-    const vk::AttnValuesParams vp{m, heads, hd, cap, pos0, group, vb.base};
+    const vk::AttnValuesParams vp{m, heads, hd, bs, head_stride, block_stride, row0, group, vb.base, stride};
     recorder_->dispatch(pipeline(f16 ? "attn_values_f16" : "attn_values_f32"),
-                        {read(probs_), read(kv, vb.offset, vb.range), write(att_)}, &vp,
+                        {read(probs_), read(kv, vb.offset, vb.range), write(att_), read(rows_), read(tables_)}, &vp,
                         groups_for(std::uint64_t(m) * heads * groups_for(hd, vk::kAttnValuesDims), vk::kLinearGroup),
                         {l, OpKind::AttentionValues});
     record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
 }
 
-void VulkanBackend::record_classifier(const Chunk& c, bool all_logits) {
+// Final norm and classifier for the rows of this chunk whose logits are wanted (each sequence's
+// last row, or all its rows with all_logits), in runs of consecutive rows: a decode step of N
+// sequences is one run of N rows.
+void VulkanBackend::record_classifier(const Pass& pass, const Chunk& c) {
     const ModelConfig& cfg = model_->config;
+    struct Run {
+        int row = 0, logit_row = 0, count = 0;
+    };
+    std::vector<Run> runs;
+    for (const PassSequence& s : pass.sequences) {
+        const int begin = s.all_logits ? s.row0 : s.row0 + s.n() - 1;
+        for (int r = std::max(begin, c.first); r < std::min(s.row0 + s.n(), c.first + c.rows); ++r) {
+            const int logit_row = s.logit_row0 + (r - begin);
+            if (!runs.empty() && runs.back().row + runs.back().count == r &&
+                runs.back().logit_row + runs.back().count == logit_row)
+                ++runs.back().count;
+            else
+                runs.push_back({r, logit_row, 1});
+        }
+    }
+    if (runs.empty()) return;
     record_norm(weights_.final_norm, weights_.final_norm_bias, c, OpKind::FinalNorm, -1);
     const vk::DeviceTensor& cls = weights_.classifier_matrix();
     const VkDeviceSize row_bytes = VkDeviceSize(cfg.vocab_size) * 4;
-    if (all_logits) {
-        record_linear(xb_, cls, {}, logits_, c.rows, 0, {-1, OpKind::Classifier});
-        recorder_->copy(logits_, 0, logits_rb_, VkDeviceSize(c.first) * row_bytes, VkDeviceSize(c.rows) * row_bytes);
-        return;
-    }
-    // Only the last position's logits: a GEMV reading row rows-1 of the normed activations.
-    record_linear(xb_, cls, {}, logits_, 1, std::uint32_t((c.rows - 1) * cfg.dim), {-1, OpKind::Classifier});
     if (argmax_pass_) {
+        // forward_argmax: one sequence, its last row only.
+        record_linear(xb_, cls, {}, logits_, 1, std::uint32_t((runs[0].row - c.first) * cfg.dim), {-1, OpKind::Classifier});
         const vk::ArgmaxParams ap{std::uint32_t(cfg.vocab_size), 0};
         recorder_->dispatch(pipeline("argmax"), {read(logits_), write(argmax_)}, &ap, 1, {-1, OpKind::Classifier});
         recorder_->copy(argmax_, 0, argmax_rb_, 0, 4);
-    } else {
-        recorder_->copy(logits_, 0, logits_rb_, 0, row_bytes);
+        return;
+    }
+    // Each run's logits go to their own rows of logits_ (a chunk has at most chunk_ of them).
+    int local = 0;
+    for (const Run& r : runs) {
+        record_linear(xb_, cls, {}, logits_, r.count, std::uint32_t((r.row - c.first) * cfg.dim), {-1, OpKind::Classifier},
+                      std::uint32_t(local * cfg.vocab_size));
+        recorder_->copy(logits_, VkDeviceSize(local) * row_bytes, logits_rb_, VkDeviceSize(r.logit_row) * row_bytes,
+                        VkDeviceSize(r.count) * row_bytes);
+        local += r.count;
     }
 }
 

@@ -7,7 +7,7 @@
 namespace kvs::vk {
 
 struct EmbedParams {  // embed.comp
-    std::uint32_t n, dim, row0, rows, add_positions, pos0, token0;
+    std::uint32_t n, dim, row0, rows, add_positions, first_row;
 };
 struct NormParams {  // rms_norm.comp, layer_norm.comp
     std::uint32_t n, dim;
@@ -23,21 +23,27 @@ struct BiasAddParams {  // bias_add.comp
     std::uint32_t n, cols;
 };
 struct RopeParams {  // rope.comp
-    std::uint32_t n, heads, head_dim, half_rot, style, pos0;
+    std::uint32_t n, heads, head_dim, half_rot, style, row0;
 };
+// The shaders that address the KV cache get the pool's strides (KvLayout) and read each row's
+// slot and block table from the pass's row records (shaders/kv_address.glsl).
 struct KvWriteParams {  // kv_write.comp
-    std::uint32_t n, kv_heads, head_dim, capacity, pos0, base;
+    std::uint32_t n, kv_heads, head_dim, block_size, head_stride, block_stride, row0, base;
 };
 struct AttnScoresParams {  // attn_scores.comp
-    std::uint32_t n, heads, head_dim, capacity, pos0, group;
+    std::uint32_t n, heads, head_dim, block_size, head_stride, block_stride, row0, group;
     float scale;
-    std::uint32_t base;
+    std::uint32_t base, keys, stride;
 };
 struct SoftmaxParams {  // softmax.comp
-    std::uint32_t rows, n, capacity, pos0;
+    std::uint32_t rows, n, stride, row0, keys;
 };
 struct AttnValuesParams {  // attn_values.comp
-    std::uint32_t n, heads, head_dim, capacity, pos0, group, base;
+    std::uint32_t n, heads, head_dim, block_size, head_stride, block_stride, row0, group, base, stride;
+};
+// One row record per token of a pass, as the shaders read it (uvec4, kv_address.glsl).
+struct PassRow {
+    std::uint32_t token, position, slot, table;
 };
 struct CountParams {  // gelu.comp, swiglu.comp, add.comp
     std::uint32_t count;
@@ -63,14 +69,14 @@ inline constexpr PipelineShape kPipelineShapes[] = {
     {"matvec_f32", 3, sizeof(MatvecParams)},
     {"matvec_f16", 3, sizeof(MatvecParams)},
     {"bias_add", 2, sizeof(BiasAddParams)},
-    {"rope", 2, sizeof(RopeParams)},
-    {"kv_write_f32", 2, sizeof(KvWriteParams)},
-    {"kv_write_f16", 2, sizeof(KvWriteParams)},
-    {"attn_scores_f32", 3, sizeof(AttnScoresParams)},
-    {"attn_scores_f16", 3, sizeof(AttnScoresParams)},
-    {"softmax", 1, sizeof(SoftmaxParams)},
-    {"attn_values_f32", 3, sizeof(AttnValuesParams)},
-    {"attn_values_f16", 3, sizeof(AttnValuesParams)},
+    {"rope", 3, sizeof(RopeParams)},
+    {"kv_write_f32", 4, sizeof(KvWriteParams)},
+    {"kv_write_f16", 4, sizeof(KvWriteParams)},
+    {"attn_scores_f32", 5, sizeof(AttnScoresParams)},
+    {"attn_scores_f16", 5, sizeof(AttnScoresParams)},
+    {"softmax", 2, sizeof(SoftmaxParams)},
+    {"attn_values_f32", 5, sizeof(AttnValuesParams)},
+    {"attn_values_f16", 5, sizeof(AttnValuesParams)},
     {"gelu", 1, sizeof(CountParams)},
     {"swiglu", 2, sizeof(CountParams)},
     {"add", 2, sizeof(CountParams)},

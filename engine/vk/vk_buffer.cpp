@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <span>
+#include <vector>
 
 namespace kvs::vk {
 
@@ -123,12 +124,16 @@ Uploader::~Uploader() {
 
 Status Uploader::copy_and_wait(VkBuffer src, VkDeviceSize src_offset, VkBuffer dst, VkDeviceSize dst_offset,
                                VkDeviceSize bytes) {
+    const VkBufferCopy region{src_offset, dst_offset, bytes};
+    return copy_regions_and_wait(src, dst, std::span<const VkBufferCopy>(&region, 1));
+}
+
+Status Uploader::copy_regions_and_wait(VkBuffer src, VkBuffer dst, std::span<const VkBufferCopy> regions) {
     KVS_VK(vkResetCommandBuffer(cmd_, 0));
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     KVS_VK(vkBeginCommandBuffer(cmd_, &bi));
-    const VkBufferCopy region{src_offset, dst_offset, bytes};
-    vkCmdCopyBuffer(cmd_, src, dst, 1, &region);
+    vkCmdCopyBuffer(cmd_, src, dst, std::uint32_t(regions.size()), regions.data());
     // The copy must be complete and visible to later shaders and host reads.
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
@@ -141,9 +146,7 @@ Status Uploader::copy_and_wait(VkBuffer src, VkDeviceSize src_offset, VkBuffer d
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
     KVS_VK(vkResetFences(ctx_.device(), 1, &fence_));
-    KVS_VK(vkQueueSubmit(ctx_.queue(), 1, &si, fence_));
-    KVS_VK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
-    return {};
+    return ctx_.submit_and_wait(si, fence_);
 }
 
 Status Uploader::upload(const Buffer& dst, VkDeviceSize dst_offset, const void* data, VkDeviceSize bytes) {
@@ -170,6 +173,33 @@ Status Uploader::download(const Buffer& src, VkDeviceSize src_offset, void* data
         done += piece;
     }
     return {};
+}
+
+Status Uploader::download_regions(const Buffer& src, std::span<const Region> regions, void* data) {
+    auto* out = static_cast<unsigned char*>(data);
+    std::vector<VkBufferCopy> batch;
+    VkDeviceSize staged = 0;
+    auto flush = [&]() -> Status {
+        if (batch.empty()) return {};
+        KVS_TRY(copy_regions_and_wait(src.handle(), staging_.handle(), batch));
+        std::memcpy(out, staging_.mapped(), staged);
+        out += staged;
+        batch.clear();
+        staged = 0;
+        return {};
+    };
+    for (const Region& r : regions) {
+        if (r.bytes > staging_.size()) {  // larger than the staging buffer: on its own, in pieces
+            KVS_TRY(flush());
+            KVS_TRY(download(src, r.offset, out, r.bytes));
+            out += r.bytes;
+            continue;
+        }
+        if (staged + r.bytes > staging_.size()) KVS_TRY(flush());
+        batch.push_back({r.offset, staged, r.bytes});
+        staged += r.bytes;
+    }
+    return flush();
 }
 
 }  // namespace kvs::vk

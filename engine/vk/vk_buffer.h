@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "core/result.h"
 #include "vk/vk_context.h"
@@ -59,11 +60,19 @@ public:
     Status upload(const Buffer& dst, VkDeviceSize dst_offset, const void* data, VkDeviceSize bytes);
     // Copies device data back (tests and read_kv) through the same staging buffer.
     Status download(const Buffer& src, VkDeviceSize src_offset, void* data, VkDeviceSize bytes);
+    // Several ranges of `src`, one after another into `data`, in as few submissions as the
+    // staging buffer allows (a sequence's cache rows lie in many blocks).
+    struct Region {
+        VkDeviceSize offset = 0;
+        VkDeviceSize bytes = 0;
+    };
+    Status download_regions(const Buffer& src, std::span<const Region> regions, void* data);
     void set_direct_writes(bool on) { direct_ = on; }
 
 private:
     explicit Uploader(const VulkanContext& ctx) : ctx_(ctx) {}
     Status copy_and_wait(VkBuffer src, VkDeviceSize src_offset, VkBuffer dst, VkDeviceSize dst_offset, VkDeviceSize bytes);
+    Status copy_regions_and_wait(VkBuffer src, VkBuffer dst, std::span<const VkBufferCopy> regions);
 
     const VulkanContext& ctx_;
     Buffer staging_;

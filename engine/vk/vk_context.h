@@ -3,6 +3,7 @@
 // the device limits every other part of engine/vk respects.
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,6 +49,12 @@ public:
     // What every submitter needs: a primary command buffer from the pool and an unsignalled
     // fence to wait on. The caller frees them.
     Status allocate_submission(VkCommandBuffer& cmd, VkFence& fence) const;
+    // Submits one batch and waits for its (reset) fence: the one way work reaches the device,
+    // so that a lost device (VK_ERROR_DEVICE_LOST) is noticed in one place and remembered.
+    Status submit_and_wait(const VkSubmitInfo& submit, VkFence fence) const;
+    // True once any submission or wait reported VK_ERROR_DEVICE_LOST: nothing will run on this
+    // device again; a new context (a new backend) is needed.
+    bool device_lost() const { return lost_.load(); }
 
 private:
     VulkanContext() = default;
@@ -63,6 +70,7 @@ private:
     VkPhysicalDeviceMemoryProperties memory_{};
     std::string device_name_;
     PFN_vkCmdPushDescriptorSetKHR push_descriptor_set_ = nullptr;
+    mutable std::atomic<bool> lost_{false};
 };
 
 // "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc.

@@ -157,9 +157,8 @@ Status CommandRecorder::submit_and_wait() {
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
     KVS_VK(vkResetFences(ctx_.device(), 1, &fence_));
-    KVS_VK(vkQueueSubmit(ctx_.queue(), 1, &si, fence_));
     ++submissions_;
-    KVS_VK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
+    KVS_TRY(ctx_.submit_and_wait(si, fence_));
     if (!queries_) return {};
 
     std::vector<std::uint64_t> stamps(used_queries_);

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/kv_footprint.h"
 #include "model/dtype_convert.h"
+#include "vk/shader_params.h"
 
 namespace kvs {
 
@@ -30,6 +32,35 @@ std::vector<std::string_view> pipelines_for(const ModelConfig& cfg, const Backen
     return names;
 }
 
+// What the backend will allocate on the device, checked against the largest device-local heap
+// before anything is uploaded: a model or cache too large for the GPU is refused with the
+// figures (and the factory runs it on the CPU) instead of failing half-way through the upload.
+Status check_device_memory(const vk::VulkanContext& ctx, const ModelConfig& cfg, const KvLayout& layout,
+                           bool f16_weights) {
+    const VkPhysicalDeviceMemoryProperties& mem = ctx.memory_properties();
+    VkDeviceSize heap = 0;
+    for (std::uint32_t i = 0; i < mem.memoryHeapCount; ++i)
+        if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) heap = std::max(heap, mem.memoryHeaps[i].size);
+    if (heap == 0) return {};  // no device-local heap to measure against
+    const double weights = double(cfg.parameter_count()) * (f16_weights ? 2.0 : 4.0);
+    const double kv = double(layout.bytes_allocated());
+    const double chunk = std::min(layout.capacity, kDefaultChunkRows), cap = layout.capacity;
+    const double activations =
+        4.0 * (chunk * (4.0 * cfg.dim + 2.0 * cfg.kv_dim() + 2.0 * cfg.hidden_dim + cfg.vocab_size) +
+               double(cfg.n_heads) * chunk * cap + cap * cfg.rotary_dim());
+    const double total = weights + kv + activations;
+    if (total <= double(heap)) return {};
+    return err("Vulkan: ", ctx.device_name(), " has ", format_binary_bytes(double(heap)),
+               " of device memory, less than the ", format_binary_bytes(total), " this model needs (weights ",
+               format_binary_bytes(weights), ", KV cache ", format_binary_bytes(kv), ", activations ",
+               format_binary_bytes(activations), ")");
+}
+
+Error device_lost_error(const vk::VulkanContext& ctx) {
+    return err("Vulkan: the device (", ctx.device_name(), ") was lost (VK_ERROR_DEVICE_LOST): this run cannot go on; "
+               "a new run creates the Vulkan backend again, or choose the CPU backend");
+}
+
 }  // namespace
 
 VulkanBackend::~VulkanBackend() = default;
@@ -37,6 +68,7 @@ VulkanBackend::~VulkanBackend() = default;
 Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<const Model> model,
                                                              const BackendOptions& options, int max_chunk_rows) {
     if (!model) return err("Vulkan backend: no model");
+    KVS_TRY(check_pool_options(options));
     const ModelConfig& cfg = model->config;
     if (cfg.head_dim() % 2 != 0 || cfg.rotary_dim() % 2 != 0)
         return err("Vulkan backend: head_dim ", cfg.head_dim(), " and rotary dim ", cfg.rotary_dim(), " must be even");
@@ -47,7 +79,10 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     b->model_ = std::move(model);
     b->options_ = options;
     b->layout_ = cache_layout(cfg, options, options.kv_dtype);
+    b->init_pool(b->layout_, options, cfg.vocab_size);
+    b->layout_ = b->kv_layout();
     KVS_ASSIGN(b->ctx_, vk::VulkanContext::create({options.device, options.validation}));
+    KVS_TRY(check_device_memory(*b->ctx_, cfg, b->layout_, options.f16_weights));
     b->pipelines_ = std::make_unique<vk::PipelineLibrary>(*b->ctx_);
     KVS_TRY(b->pipelines_->prepare(pipelines_for(cfg, options)));
     KVS_ASSIGN(b->uploader_, vk::Uploader::create(*b->ctx_));
@@ -66,8 +101,9 @@ Status VulkanBackend::allocate(int max_chunk_rows) {
 
     const VkDeviceSize part_bytes = VkDeviceSize(layout_.part_stride()) * kv_elem;
     if (part_bytes + lim.storage_offset_align > max_range)
-        return err("Vulkan: one layer's K block (", part_bytes, " bytes for ", cap,
-                   " positions) exceeds maxStorageBufferRange (", max_range, "); use a smaller context");
+        return err("Vulkan: one layer's K blocks (", part_bytes, " bytes for ", layout_.n_blocks, " blocks of ",
+                   layout_.block_positions(), " positions) exceed maxStorageBufferRange (", max_range,
+                   "); use a smaller context or fewer sequences");
 
     // Positions per chunk: every per-chunk buffer must fit one binding.
     std::int64_t chunk = std::min(cap, max_chunk_rows > 0 ? max_chunk_rows : kDefaultChunkRows);
@@ -84,7 +120,14 @@ Status VulkanBackend::allocate(int max_chunk_rows) {
         KVS_ASSIGN(Buffer layer_kv, Buffer::create(*ctx_, VkDeviceSize(layout_.layer_stride()) * kv_elem, MemoryUse::Device));
         kv_layers_.push_back(std::move(layer_kv));
     }
-    KVS_ASSIGN(tokens_, Buffer::create(*ctx_, VkDeviceSize(cap) * 4, MemoryUse::Upload));
+    // Every token of a pass fills a slot of the pool, so a pass has at most the pool's positions;
+    // tables hold at most a full table per sequence the pool was sized for (more only when
+    // forks share blocks: then the buffer grows once).
+    const VkDeviceSize pool_positions = VkDeviceSize(layout_.n_blocks) * VkDeviceSize(layout_.block_positions());
+    KVS_ASSIGN(rows_, Buffer::create(*ctx_, pool_positions * sizeof(vk::PassRow), MemoryUse::Upload));
+    const VkDeviceSize table_entries =
+        std::max<VkDeviceSize>(VkDeviceSize(layout_.n_blocks), VkDeviceSize(layout_.batch) * layout_.blocks_per_sequence());
+    KVS_ASSIGN(tables_, Buffer::create(*ctx_, table_entries * 4, MemoryUse::Upload));
     KVS_ASSIGN(x_, Buffer::create(*ctx_, c * cfg.dim * 4, MemoryUse::Device));
     KVS_ASSIGN(xb_, Buffer::create(*ctx_, c * cfg.dim * 4, MemoryUse::Device));
     KVS_ASSIGN(q_, Buffer::create(*ctx_, c * cfg.dim * 4, MemoryUse::Device));
@@ -120,27 +163,28 @@ std::uint32_t VulkanBackend::max_dispatches_per_pass() const {
     // Per chunk: the embedding and classifier chunks, the final norm and argmax, and per layer
     // at most 20 fixed dispatches plus one per row chunk of each of its 7 matrices.
     auto chunks = [](const vk::DeviceTensor& t) { return std::int64_t(t.chunks.size()); };
-    std::int64_t per_chunk = chunks(weights_.token_embedding) + chunks(weights_.classifier_matrix()) + 4;
+    // Each sequence of the batch may need its own classifier run.
+    std::int64_t per_chunk = chunks(weights_.token_embedding) + chunks(weights_.classifier_matrix()) * layout_.batch + 4;
     for (const vk::DeviceLayer& l : weights_.layers)
         per_chunk += 20 + chunks(l.wq) + chunks(l.wk) + chunks(l.wv) + chunks(l.wo) + chunks(l.w_gate) +
                      chunks(l.w_up) + chunks(l.w_down);
-    const std::int64_t pass_chunks = (layout_.capacity + chunk_ - 1) / chunk_;
+    const std::int64_t pool_positions = std::int64_t(layout_.n_blocks) * layout_.block_positions();
+    const std::int64_t pass_chunks = (pool_positions + chunk_ - 1) / chunk_;
     return std::uint32_t(std::min<std::int64_t>(per_chunk * pass_chunks, 1 << 16));
 }
 
-Status VulkanBackend::ensure_readback(vk::Buffer& buffer, VkDeviceSize bytes) {
+Status VulkanBackend::ensure_buffer(vk::Buffer& buffer, VkDeviceSize bytes, vk::MemoryUse use) {
     if (buffer && buffer.size() >= bytes) return {};
     buffer.reset();
-    KVS_ASSIGN(buffer, vk::Buffer::create(*ctx_, bytes, vk::MemoryUse::Readback));
+    KVS_ASSIGN(buffer, vk::Buffer::create(*ctx_, bytes, use));
     return {};
 }
 
-VkDeviceSize VulkanBackend::kv_offset_in_layer(int layer, KvPart part, int head) const {
-    const std::int64_t elements = layout_.offset(layer, part, 0, head, 0) - layout_.offset(layer, KvPart::Key, 0, 0, 0);
+VkDeviceSize VulkanBackend::kv_offset_in_layer(int layer, KvPart part, int block, int head) const {
+    const std::int64_t elements =
+        layout_.offset(layer, part, block, head, 0) - layout_.offset(layer, KvPart::Key, 0, 0, 0);
     return VkDeviceSize(elements) * VkDeviceSize(bytes_per_element(layout_.dtype));
 }
-
-void VulkanBackend::truncate_cache(int length) { length_ = std::clamp(length, 0, length_); }
 
 const vk::Pipeline& VulkanBackend::pipeline(const std::string& name) const {
     const vk::Pipeline* p = pipelines_->find(name);
@@ -149,90 +193,117 @@ const vk::Pipeline& VulkanBackend::pipeline(const std::string& name) const {
     return *p;
 }
 
-Status VulkanBackend::read_kv(int layer, int kv_head, std::vector<float>& keys, std::vector<float>& values) const {
-    const ModelConfig& cfg = model_->config;
-    if (layer < 0 || layer >= cfg.n_layers || kv_head < 0 || kv_head >= cfg.n_kv_heads)
-        return err("read_kv: layer ", layer, " / kv head ", kv_head, " out of range (", cfg.n_layers, " layers, ",
-                   cfg.n_kv_heads, " KV heads)");
-    const std::size_t count = std::size_t(length_) * layout_.head_dim;
+Status VulkanBackend::read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
+                                 std::vector<float>& values) const {
+    const std::size_t hd = std::size_t(layout_.head_dim);
+    const VkDeviceSize elem = VkDeviceSize(bytes_per_element(layout_.dtype));
     for (KvPart part : {KvPart::Key, KvPart::Value}) {
         std::vector<float>& dst = part == KvPart::Key ? keys : values;
-        dst.resize(count);
-        const VkDeviceSize offset = kv_offset_in_layer(layer, part, kv_head);
-        const vk::Buffer& kv = kv_layers_[std::size_t(layer)];
+        dst.resize(std::size_t(count) * hd);
         if (count == 0) continue;
+        // One region per block of the table, all read back in one submission.
+        std::vector<vk::Uploader::Region> regions;
+        table.for_each_span(0, count, [&](const BlockSpan& s) {
+            regions.push_back({kv_offset_in_layer(layer, part, s.block, kv_head) + VkDeviceSize(s.block_slot) * hd * elem,
+                               VkDeviceSize(s.count) * hd * elem});
+        });
+        const vk::Buffer& kv = kv_layers_[std::size_t(layer)];
         if (layout_.dtype == KvDtype::F32) {
-            KVS_TRY(uploader_->download(kv, offset, dst.data(), count * 4));
+            KVS_TRY(uploader_->download_regions(kv, regions, dst.data()));
         } else {
-            std::vector<std::uint16_t> halves(count);
-            KVS_TRY(uploader_->download(kv, offset, halves.data(), count * 2));
-            for (std::size_t i = 0; i < count; ++i) dst[i] = f16_to_f32(halves[i]);
+            std::vector<std::uint16_t> halves(dst.size());
+            KVS_TRY(uploader_->download_regions(kv, regions, halves.data()));
+            for (std::size_t i = 0; i < halves.size(); ++i) dst[i] = f16_to_f32(halves[i]);
         }
     }
     return {};
 }
 
-Status VulkanBackend::forward(std::span<const int> tokens, int start_pos, bool all_logits,
-                              const AttentionCapture& capture, ForwardOutput& out) {
-    return run_pass(tokens, start_pos, all_logits, capture, false, &out);
-}
-
 Result<int> VulkanBackend::forward_argmax(std::span<const int> tokens, int start_pos) {
-    KVS_TRY(run_pass(tokens, start_pos, false, {}, true, nullptr));
+    ForwardOutput out;
+    argmax_pass_ = true;
+    const Status s = forward(tokens, start_pos, false, {}, out);
+    argmax_pass_ = false;
+    KVS_TRY(s);
     std::uint32_t index = 0;
     std::memcpy(&index, argmax_rb_.mapped(), 4);
     return int(index);
 }
 
-Status VulkanBackend::run_pass(std::span<const int> tokens, int start_pos, bool all_logits,
-                               const AttentionCapture& capture, bool argmax, ForwardOutput* out) {
+// The pass's row records and block tables, written through mapped memory before submission.
+Status VulkanBackend::upload_rows(const Pass& pass) {
+    std::size_t entries = 0;
+    for (const PassSequence& s : pass.sequences) entries += std::size_t(s.table->logical_blocks());
+    KVS_TRY(ensure_buffer(rows_, VkDeviceSize(pass.rows) * sizeof(vk::PassRow), vk::MemoryUse::Upload));
+    KVS_TRY(ensure_buffer(tables_, VkDeviceSize(std::max<std::size_t>(entries, 1)) * 4, vk::MemoryUse::Upload));
+    auto* rows = static_cast<vk::PassRow*>(rows_.mapped());
+    auto* tables = static_cast<std::uint32_t*>(tables_.mapped());
+    std::uint32_t table = 0;
+    for (const PassSequence& s : pass.sequences) {
+        for (int i = 0; i < s.table->logical_blocks(); ++i) tables[table + std::uint32_t(i)] = std::uint32_t(s.table->block(i));
+        for (int i = 0; i < s.n(); ++i)
+            rows[s.row0 + i] = {std::uint32_t(s.tokens[std::size_t(i)]), std::uint32_t(s.first_position + i),
+                                std::uint32_t(s.first_slot + i), table};
+        table += std::uint32_t(s.table->logical_blocks());
+    }
+    return {};
+}
+
+// Copy on write: a copied block is every layer's K and V rows of the block.
+void VulkanBackend::record_copies(const Pass& pass) {
+    const VkDeviceSize bytes = VkDeviceSize(layout_.block_stride()) * VkDeviceSize(bytes_per_element(layout_.dtype));
+    for (const BlockCopy& c : pass.copies)
+        for (int l = 0; l < layout_.n_layers; ++l)
+            for (KvPart part : {KvPart::Key, KvPart::Value})
+                recorder_->copy(kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.source, 0),
+                                kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.target, 0), bytes);
+}
+
+VulkanBackend::Chunk VulkanBackend::chunk_at(const Pass& pass, int first) const {
+    Chunk c{first, std::min(chunk_, pass.rows - first), 0};
+    for (const PassSequence& s : pass.sequences) {
+        const int last = std::min(s.row0 + s.n(), c.first + c.rows) - 1;  // last row of s in the chunk
+        if (last >= c.first && last >= s.row0) c.keys = std::max(c.keys, s.first_slot + (last - s.row0) + 1);
+    }
+    return c;
+}
+
+Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
+    if (ctx_->device_lost()) return device_lost_error(*ctx_);
     const ModelConfig& cfg = model_->config;
-    const int n = int(tokens.size());
-    const int cap = layout_.capacity;
-    if (n == 0) return err("forward: no tokens to process");
-    if (start_pos != length_)
-        return err("forward: start position ", start_pos, " does not follow the cache, which holds ", length_,
-                   " positions");
-    if (start_pos + n > cap)
-        return err("context full: positions up to ", start_pos + n, " exceed the KV cache capacity of ", cap,
-                   " positions");
-    for (int t : tokens)
-        if (t < 0 || t >= cfg.vocab_size)
-            return err("token id ", t, " is outside the vocabulary (0..", cfg.vocab_size - 1, ")");
+    const int n = pass.rows, cap = layout_.capacity;
+    if (argmax_pass_ && (pass.sequences.size() != 1 || pass.sequences[0].all_logits))
+        return err("forward_argmax: one sequence, last logits only");
+    KVS_TRY(upload_rows(pass));
 
-    auto* ids = static_cast<std::uint32_t*>(tokens_.mapped());
-    for (int i = 0; i < n; ++i) ids[i] = std::uint32_t(tokens[std::size_t(i)]);
-
-    pass_tokens_ = n;
-    all_logits_ = all_logits && !argmax;
-    argmax_pass_ = argmax;
+    pass_rows_ = n;
     capture_slots_.clear();
-    if (capture.enabled())
+    if (pass.capture->enabled())
         for (int l = 0; l < cfg.n_layers; ++l)
             for (int h = 0; h < cfg.n_heads; ++h)
-                if (capture.wants(l, h)) capture_slots_.push_back({l, h});
+                if (pass.capture->wants(l, h)) capture_slots_.push_back({l, h});
     if (!capture_slots_.empty())
-        KVS_TRY(ensure_readback(capture_rb_, VkDeviceSize(capture_slots_.size()) * n * cap * 4));
-    const int logit_rows = all_logits_ ? n : 1;
-    if (!argmax) KVS_TRY(ensure_readback(logits_rb_, VkDeviceSize(logit_rows) * cfg.vocab_size * 4));
+        KVS_TRY(ensure_buffer(capture_rb_, VkDeviceSize(capture_slots_.size()) * n * cap * 4, vk::MemoryUse::Readback));
+    if (!argmax_pass_)
+        KVS_TRY(ensure_buffer(logits_rb_, VkDeviceSize(pass.logit_rows) * cfg.vocab_size * 4, vk::MemoryUse::Readback));
     dump_entries_.clear();
     dump_used_ = 0;
     if (dump_enabled_) {
         // At most 15 tensors per layer and chunk plus the embedding and the final norm.
         const VkDeviceSize widest = VkDeviceSize(std::max(cfg.dim, cfg.hidden_dim));
-        KVS_TRY(ensure_readback(dump_rb_, VkDeviceSize(n) * (VkDeviceSize(cfg.n_layers) * 15 + 2) * widest * 4));
+        KVS_TRY(ensure_buffer(dump_rb_, VkDeviceSize(n) * (VkDeviceSize(cfg.n_layers) * 15 + 2) * widest * 4,
+                              vk::MemoryUse::Readback));
     }
 
     KVS_TRY(recorder_->begin(options_.measure_ops));
+    record_copies(pass);
     for (int first = 0; first < n; first += chunk_) {
-        const Chunk c{first, std::min(chunk_, n - first), start_pos + first};
+        const Chunk c = chunk_at(pass, first);
         record_embedding(c);
         for (int l = 0; l < cfg.n_layers; ++l) record_layer(l, c);
-        const bool last = first + c.rows == n;
-        if (last || all_logits_) record_classifier(c, all_logits_);
+        record_classifier(pass, c);
     }
-    KVS_TRY(recorder_->submit_and_wait());
-    length_ = start_pos + n;
+    if (Status s = recorder_->submit_and_wait(); !s) return ctx_->device_lost() ? device_lost_error(*ctx_) : s;
 
     dumps_.clear();
     for (const DumpEntry& e : dump_entries_) {
@@ -241,33 +312,46 @@ Status VulkanBackend::run_pass(std::span<const int> tokens, int start_pos, bool 
         d.values.assign(src, src + std::size_t(d.rows) * d.cols);
         dumps_.push_back(std::move(d));
     }
-    if (!out) return {};
 
-    out->logits.clear();
-    out->attention.clear();
-    out->op_times = options_.measure_ops ? recorder_->op_times() : std::vector<OpTiming>{};
-    out->device_ms = recorder_->device_ms();
-    const float* logits = static_cast<const float*>(logits_rb_.mapped());
-    out->logits.assign(logits, logits + std::size_t(logit_rows) * cfg.vocab_size);
-    out->logit_rows = logit_rows;
-
-    const float* probs = static_cast<const float*>(capture_rb_ ? capture_rb_.mapped() : nullptr);
-    for (std::size_t s = 0; s < capture_slots_.size(); ++s) {
-        AttentionRows rows;
-        rows.layer = capture_slots_[s].layer;
-        rows.head = capture_slots_[s].head;
-        rows.first_query = start_pos;
-        rows.n_queries = n;
-        rows.n_keys = start_pos + n;
-        rows.probs.assign(std::size_t(n) * rows.n_keys, 0.0f);
-        for (int i = 0; i < n; ++i) {
-            const float* src = probs + (s * std::size_t(n) + std::size_t(i)) * cap;
-            // Keys past the causal limit stay 0, as in the CPU backend.
-            std::copy_n(src, start_pos + i + 1, rows.probs.data() + std::size_t(i) * rows.n_keys);
-        }
-        out->attention.push_back(std::move(rows));
+    out.logits.clear();
+    out.attention.clear();
+    out.op_times = options_.measure_ops ? recorder_->op_times() : std::vector<OpTiming>{};
+    out.device_ms = recorder_->device_ms();
+    out.logit_rows = argmax_pass_ ? 0 : pass.logit_rows;
+    if (!argmax_pass_) {
+        const float* logits = static_cast<const float*>(logits_rb_.mapped());
+        out.logits.assign(logits, logits + std::size_t(pass.logit_rows) * cfg.vocab_size);
     }
+    read_attention(pass, out);
     return {};
+}
+
+// Captured rows come back as [slot][pass row][capacity]; each sequence gets its own rows,
+// trimmed to its keys (entries past the causal limit are 0, as in the CPU backend), in the CPU
+// backend's order: by layer, then sequence, then head.
+void VulkanBackend::read_attention(const Pass& pass, ForwardOutput& out) const {
+    const float* probs = static_cast<const float*>(capture_rb_ ? capture_rb_.mapped() : nullptr);
+    const std::size_t cap = std::size_t(layout_.capacity);
+    for (std::size_t first = 0, end = 0; first < capture_slots_.size(); first = end) {
+        end = first;
+        while (end < capture_slots_.size() && capture_slots_[end].layer == capture_slots_[first].layer) ++end;
+        for (const PassSequence& s : pass.sequences)
+            for (std::size_t slot = first; slot < end; ++slot) {
+                AttentionRows rows;
+                rows.sequence = s.sequence;
+                rows.layer = capture_slots_[slot].layer;
+                rows.head = capture_slots_[slot].head;
+                rows.first_query = s.first_slot;
+                rows.n_queries = s.n();
+                rows.n_keys = s.keys();
+                rows.probs.assign(std::size_t(s.n()) * rows.n_keys, 0.0f);
+                for (int i = 0; i < s.n(); ++i) {
+                    const float* src = probs + (slot * std::size_t(pass_rows_) + std::size_t(s.row0 + i)) * cap;
+                    std::copy_n(src, s.first_slot + i + 1, rows.probs.data() + std::size_t(i) * rows.n_keys);
+                }
+                out.attention.push_back(std::move(rows));
+            }
+    }
 }
 
 Result<std::unique_ptr<Backend>> create_vulkan_backend(std::shared_ptr<const Model> model, const BackendOptions& options) {

@@ -1,7 +1,8 @@
 #pragma once
-// The whole forward pass on a Vulkan device. Weights are uploaded once, the KV cache and the
-// activations of up to chunk_rows() positions are allocated once; a prefill (in chunks of
-// chunk_rows() positions when longer) is one submission and so is each decode step.
+// The whole forward pass on a Vulkan device. Weights are uploaded once, the KV block pool and the
+// activations of up to chunk_rows() rows are allocated once; a pass (a prefill in chunks of
+// chunk_rows() rows when longer, a decode step of several sequences) is one submission. Shaders
+// find each token's cache slot through its sequence's block table, uploaded with the pass.
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,15 +39,9 @@ public:
     std::string name() const override { return "vulkan"; }
     std::string device_name() const override { return ctx_->device_name(); }
     int weight_bytes() const override { return options_.f16_weights ? 2 : 4; }
-    Status forward(std::span<const int> tokens, int start_pos, bool all_logits, const AttentionCapture& capture,
-                   ForwardOutput& out) override;
-    int cache_length() const override { return length_; }
-    void truncate_cache(int length) override;
-    const KvLayout& kv_layout() const override { return layout_; }
-    Status read_kv(int layer, int kv_head, std::vector<float>& keys, std::vector<float>& values) const override;
 
-    // Greedy decoding on the device: runs the pass and returns argmax of the last logits,
-    // reading back one integer instead of the vocabulary.
+    // Greedy decoding on the device (default sequence): runs the pass and returns argmax of the
+    // last logits, reading back one integer instead of the vocabulary.
     Result<int> forward_argmax(std::span<const int> tokens, int start_pos);
 
     // When on, forward() also copies every op's output back (slow; for divergence checks).
@@ -58,28 +53,36 @@ public:
     std::uint64_t submissions() const { return recorder_->submissions(); }
     const vk::VulkanContext& context() const { return *ctx_; }
 
+protected:
+    Status execute(const Pass& pass, ForwardOutput& out) override;
+    Status read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
+                      std::vector<float>& values) const override;
+
 private:
     VulkanBackend() = default;
     Status allocate(int max_chunk_rows);
-    Status ensure_readback(vk::Buffer& buffer, VkDeviceSize bytes);
-    // Timestamp slots one pass can use: a dispatch count bound for a full-context prefill.
+    Status ensure_buffer(vk::Buffer& buffer, VkDeviceSize bytes, vk::MemoryUse use);
+    // Timestamp slots one pass can use: a dispatch count bound for a pass over the whole pool.
     std::uint32_t max_dispatches_per_pass() const;
-    Status run_pass(std::span<const int> tokens, int start_pos, bool all_logits, const AttentionCapture& capture,
-                    bool argmax, ForwardOutput* out);
+    Status upload_rows(const Pass& pass);
+    void record_copies(const Pass& pass);
+    void read_attention(const Pass& pass, ForwardOutput& out) const;
 
-    // Recording of one chunk of positions (forward_ops.cpp).
+    // Recording of one chunk of rows (forward_ops.cpp).
     struct Chunk {
-        int first = 0;  // index of the chunk's first token in the pass
+        int first = 0;  // pass row of the chunk's first token
         int rows = 0;
-        int pos0 = 0;   // position of its first token
+        int keys = 0;   // most keys any of its queries sees
     };
+    Chunk chunk_at(const Pass& pass, int first) const;
     void record_embedding(const Chunk& c);
     void record_layer(int layer, const Chunk& c);
     void record_attention(int layer, const Chunk& c);
-    void record_classifier(const Chunk& c, bool all_logits);
+    void record_classifier(const Pass& pass, const Chunk& c);
     void record_norm(const vk::DeviceTensor& weight, const vk::DeviceTensor& bias, const Chunk& c, OpKind op, int layer);
     void record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
-                       const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label);
+                       const vk::Buffer& out, int rows, std::uint32_t in_offset, vk::OpLabel label,
+                       std::uint32_t out_offset = 0);
     void record_elementwise(const char* shader, const vk::Buffer& a, const vk::Buffer* b, std::uint32_t count,
                             vk::OpLabel label);
     void record_dump(const vk::Buffer& src, const char* tensor, int cols, const Chunk& c, int layer, OpKind op);
@@ -87,8 +90,7 @@ private:
 
     std::shared_ptr<const Model> model_;
     BackendOptions options_;
-    KvLayout layout_;
-    int length_ = 0;
+    KvLayout layout_;  // the pool's geometry
     int chunk_ = 0;
 
     // Declared first, destroyed last: everything below lives on this device.
@@ -98,13 +100,14 @@ private:
     std::unique_ptr<vk::CommandRecorder> recorder_;
     vk::DeviceWeights weights_;
 
-    // One buffer per layer ([K block, V block] in kv_dtype, engine/kv/kv_layout.h order): a
+    // One buffer per layer ([K blocks, V blocks] in kv_dtype, engine/kv/kv_layout.h order): a
     // whole-model cache can exceed maxMemoryAllocationSize (32 layers x 4096 positions of a
     // 7B model in F32 are 4 GiB) while one layer stays well within it.
     std::vector<vk::Buffer> kv_layers_;
-    VkDeviceSize kv_offset_in_layer(int layer, KvPart part, int head) const;
+    VkDeviceSize kv_offset_in_layer(int layer, KvPart part, int block, int head) const;
     vk::Buffer rope_table_;   // [capacity, rotary_dim / 2] (cos, sin)
-    vk::Buffer tokens_;       // [capacity] uint32, written by the host
+    vk::Buffer rows_;         // [pass rows] vk::PassRow, written by the host
+    vk::Buffer tables_;       // block tables of the pass's sequences, one after another, uint32
     vk::Buffer x_, xb_, q_, k_, v_, att_;  // [chunk, dim] / [chunk, kv_dim]
     vk::Buffer hidden_, up_;  // [chunk, hidden]
     vk::Buffer probs_;        // [heads, chunk, capacity] scores, then probabilities
@@ -119,7 +122,7 @@ private:
         int layer, head;
     };
     std::vector<CaptureSlot> capture_slots_;
-    int pass_tokens_ = 0;
+    int pass_rows_ = 0;
     struct DumpEntry {
         ActivationDump meta;
         VkDeviceSize offset;
@@ -128,8 +131,7 @@ private:
     VkDeviceSize dump_used_ = 0;
     bool dump_enabled_ = false;
     std::vector<ActivationDump> dumps_;
-    bool all_logits_ = false;
-    bool argmax_pass_ = false;
+    bool argmax_pass_ = false;  // forward_argmax: read back one index instead of the logits
 };
 
 // The factory's entry point: an error with the reason when no usable device exists.

@@ -69,13 +69,19 @@ void check_trace(const QString& jsonl, const QString& csv_dir, TraceSummary& s) 
         if (const auto* r = std::get_if<RunFinished>(&e)) s.run_finished_steps = r->steps;
         if (const auto* k = std::get_if<KvAppend>(&e)) {
             ++s.kv_events;
-            // After the step the cache holds first_pos + n_positions positions of every layer.
+            // After the step the cache holds first_pos + n_positions positions of every layer, in
+            // ceil(positions / block size) blocks of block_size positions each.
             const std::int64_t seq = k->first_pos + k->n_positions;
-            const std::int64_t expected = 2LL * c.n_layers * c.n_kv_heads * c.head_dim() * seq * bytes;
-            QVERIFY2(k->total_bytes_used == expected && k->layer_bytes_used * c.n_layers == expected &&
+            const std::int64_t per_position = 2LL * c.n_layers * c.n_kv_heads * c.head_dim() * bytes;
+            const std::int64_t bs = s.run.kv_layout.block_size;
+            const std::int64_t blocks = (seq + bs - 1) / bs;
+            QVERIFY2(k->formula_bytes == seq * per_position && k->blocks == blocks &&
+                         k->total_bytes_used == blocks * bs * per_position &&
+                         k->layer_bytes_used * c.n_layers == k->total_bytes_used &&
                          k->bytes_written == 2LL * c.n_kv_heads * c.head_dim() * k->n_positions * bytes,
-                     qPrintable(QString("step %1 layer %2: KV bytes used %3, expected %4")
-                                    .arg(k->step).arg(k->layer).arg(k->total_bytes_used).arg(expected)));
+                     qPrintable(QString("step %1 layer %2: KV bytes used %3 in %4 blocks, expected %5 in %6")
+                                    .arg(k->step).arg(k->layer).arg(k->total_bytes_used).arg(k->blocks)
+                                    .arg(blocks * bs * per_position).arg(blocks)));
         }
         if (const auto* a = std::get_if<AttentionEvent>(&e)) s.attention.push_back(*a);
     }
@@ -106,11 +112,11 @@ void check_trace(const QString& jsonl, const QString& csv_dir, TraceSummary& s) 
         QCOMPARE_EQ(steps.size(), s.steps.size() + 1);
         const auto kv = parse_csv(read_file(csv_dir + "/kv.csv"));
         QCOMPARE_EQ(int(kv.size()), s.kv_events + 1);
-        // attention.csv: the probabilities of one (step, layer, head, query) sum to 1.
+        // attention.csv: the probabilities of one (step, sequence, layer, head, query) sum to 1.
         std::map<std::vector<std::string>, double> row_sums;
         const auto att = parse_csv(read_file(csv_dir + "/attention.csv"));
         for (std::size_t i = 1; i < att.size(); ++i)
-            row_sums[{att[i][0], att[i][1], att[i][2], att[i][3]}] += std::stod(att[i][5]);
+            row_sums[{att[i][0], att[i][1], att[i][2], att[i][3], att[i][4]}] += std::stod(att[i][6]);
         std::size_t expected_rows = 0;
         for (const auto& a : s.attention) expected_rows += std::size_t(a.n_queries);
         QCOMPARE_EQ(row_sums.size(), expected_rows);

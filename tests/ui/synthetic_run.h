@@ -71,7 +71,7 @@ inline SyntheticRun make_synthetic_run(int steps = 50, int prompt = 5, int capac
         const bool prefill = s == 0;
         const int first = positions;
         const int n = prefill ? prompt : 1;
-        StepStarted st{s, prefill ? Phase::Prefill : Phase::Decode, first, {}};
+        StepStarted st{s, 0, prefill ? Phase::Prefill : Phase::Decode, first, {}};
         batch.push_back(st);
         positions += n;
         for (int l = 0; l < c.n_layers; ++l) {
@@ -102,7 +102,7 @@ inline SyntheticRun make_synthetic_run(int steps = 50, int prompt = 5, int capac
                     const auto row = synthetic_attention_row(l, h, first + i);
                     std::copy(row.begin(), row.end(), e.probs.begin() + std::ptrdiff_t(i) * positions);
                 }
-                batch.push_back(std::move(e));
+                batch.emplace_back(std::in_place_type<AttentionEvent>, std::move(e));
             }
         CostParams params;
         params.first_pos = first;

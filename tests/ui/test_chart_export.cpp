@@ -96,14 +96,14 @@ void TestChartExport::exportsEveryViewAndTheEvents() {
     const auto steps = parse_csv(read_all(dir + "/steps.csv").toStdString());
     QCOMPARE(int(steps.size()), 1 + 50);
     QCOMPARE(steps[0][0], std::string("step"));
-    QCOMPARE(steps[1][1], std::string("prefill"));
-    QCOMPARE(steps[1][3], std::string("5"));   // n_positions of the prefill
-    QCOMPARE(steps[50][2], std::string("53"));  // first_pos of the last decode step
+    QCOMPARE(steps[1][2], std::string("prefill"));
+    QCOMPARE(steps[1][4], std::string("5"));   // n_positions of the prefill
+    QCOMPARE(steps[50][3], std::string("53"));  // first_pos of the last decode step
     const auto kv = parse_csv(read_all(dir + "/kv.csv").toStdString());
     QCOMPARE(int(kv.size()), 1 + 50 * 4);
     // The last row: layer 3 after step 49, 54 positions x 1 KiB in all layers.
-    QCOMPARE(kv.back()[1], std::string("3"));
-    QCOMPARE(kv.back()[7], std::to_string(54 * 1024));
+    QCOMPARE(kv.back()[2], std::string("3"));
+    QCOMPARE(kv.back()[8], std::to_string(54 * 1024));
 }
 
 void TestChartExport::reportsAnUnwritableFolder() {

@@ -92,12 +92,12 @@ void TestCliExport::stories260kChartsAndEvents() {
 
     // 20 new tokens: the prefill samples the first, 19 decode steps the rest.
     const QStringList steps = lines_of(dir.filePath("steps.csv"));
-    QVERIFY(steps.value(0).startsWith("step,phase,first_pos,n_positions"));
+    QVERIFY(steps.value(0).startsWith("step,sequence,phase,first_pos,n_positions"));
     QCOMPARE(steps.size(), 1 + 20);
-    QVERIFY(steps.value(1).startsWith("0,prefill,0,5,"));
-    QVERIFY(steps.value(20).startsWith("19,decode,23,1,"));
+    QVERIFY(steps.value(1).startsWith("0,0,prefill,0,5,"));
+    QVERIFY(steps.value(20).startsWith("19,0,decode,23,1,"));
     const QStringList kv = lines_of(dir.filePath("kv.csv"));
-    QVERIFY(kv.value(0).startsWith("step,layer,"));
+    QVERIFY(kv.value(0).startsWith("step,sequence,layer,"));
     QCOMPARE(kv.size(), 1 + 20 * 5);  // a row per step and layer (5 layers)
     QVERIFY(lines_of(dir.filePath("op_costs.csv")).size() > 20 * 5);
     QVERIFY(lines_of(dir.filePath("attention.csv")).size() > 20 * 5 * 8);

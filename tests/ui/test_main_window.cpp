@@ -16,6 +16,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <cmath>
 
 #include "engine_controller.h"
 #include "export_menu.h"
@@ -151,12 +152,25 @@ private slots:
         QTest::qWait(100);
         QCOMPARE(kv->totalSeries()->count(), 0);
         tabs->setCurrentIndex(tab_of(kv));
-        // The lines reach the last position (a straight line is drawn with its two ends).
+        // The lines hold only the points a line needs (straight stretches are two points): read
+        // them as lines, at every position.
+        auto line_at = [](const QXYSeries* series, double x) {
+            const QList<QPointF> p = series->points();
+            for (int i = 0; i + 1 < p.size(); ++i)
+                if (p[i].x() <= x && x <= p[i + 1].x())
+                    return p[i].y() + (p[i + 1].y() - p[i].y()) * (x - p[i].x()) / (p[i + 1].x() - p[i].x());
+            return -1.0;
+        };
         QTRY_VERIFY_WITH_TIMEOUT(kv->totalSeries()->count() >= 2, 5000);
-        const QPointF total_end = kv->totalSeries()->at(kv->totalSeries()->count() - 1);
-        const QPointF formula_end = kv->formulaSeries()->at(kv->formulaSeries()->count() - 1);
-        QCOMPARE(total_end.x(), double(positions));
-        QCOMPARE(total_end.y(), formula_end.y());
+        QCOMPARE(kv->totalSeries()->at(kv->totalSeries()->count() - 1).x(), double(positions));
+        // The measured line is the allocator's blocks of 16 positions x 1.25 KiB (20 KiB each):
+        // flat inside a block, one step up at each new block; the formula is 1.25 KiB a position.
+        // (From the end of the prefill at position 5 on: every later position ends a step.)
+        for (int p = 1; p <= positions; ++p) {
+            QVERIFY(qAbs(line_at(kv->formulaSeries(), p) - p * 1.25) < 1e-9);
+            if (p >= 5) QVERIFY(qAbs(line_at(kv->totalSeries(), p) - std::ceil(p / 16.0) * 20.0) < 1e-9);
+        }
+        QCOMPARE(kv->totalSeries()->at(kv->totalSeries()->count() - 1).y(), 80.0);  // 54 positions: 4 blocks
         QCOMPARE(kv->layerAreaCount(), 5);
 
         tabs->setCurrentIndex(tab_of(attention));

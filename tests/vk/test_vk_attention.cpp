@@ -1,9 +1,13 @@
 // rope.comp, kv_write.comp, attn_scores.comp, softmax.comp and attn_values.comp against the CPU
 // reference math: RoPE in both conventions, GQA groups, causal masks, F32 and F16 caches,
-// prefill (several queries) and decode (one query after earlier positions).
+// prefill (several queries) and decode (one query after earlier positions), over a paged cache
+// with blocks of 1, 16 and the whole context, handed out in order, reversed and shuffled.
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 
 #include "cpu/cpu_kernels.h"
 #include "kv/kv_layout.h"
@@ -56,16 +60,23 @@ private slots:
                 table[(std::size_t(p) * half + j) * 2] = std::cos(angle);
                 table[(std::size_t(p) * half + j) * 2 + 1] = std::sin(angle);
             }
-        vk::Buffer tb = h_.buffer(table), xb = h_.buffer(x);
+        // Row records (token, position, slot, table): the chunk starts at pass row 3.
+        const int row0 = 3;
+        std::vector<std::uint32_t> rows(std::size_t(row0 + n) * 4, 0u);
+        for (int i = 0; i < n; ++i) rows[std::size_t(row0 + i) * 4 + 1] = std::uint32_t(pos0 + i);
+        vk::Buffer tb = h_.buffer(table), xb = h_.buffer(x), rb = h_.buffer_u32(rows);
         const vk::RopeParams p{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(half),
-                               std::uint32_t(style), std::uint32_t(pos0)};
-        h_.run("rope", {vk::read(tb), vk::write(xb)}, p, test::groups_of_64(std::uint64_t(n) * heads * half));
+                               std::uint32_t(style), std::uint32_t(row0)};
+        h_.run("rope", {vk::read(tb), vk::write(xb), vk::read(rb)}, p, test::groups_of_64(std::uint64_t(n) * heads * half));
         const auto got = h_.read<float>(xb, x.size());
         QVERIFY(test::max_abs_diff(got.data(), expected.data(), got.size()) <= 1e-6f);
     }
 
-    // One layer's attention: K/V written for positions [pos0, pos0 + n) after `pos0` earlier
-    // positions already in the cache, then scores, causal softmax and the weighted values.
+    // One layer's attention: K/V written for slots [pos0, pos0 + n) after `pos0` earlier slots
+    // already in the cache, then scores, causal softmax and the weighted values. The cache is a
+    // pool of blocks of `block` positions (0: one block of the whole capacity) holding more
+    // blocks than the sequence needs, and the sequence's table maps its logical blocks to
+    // physical ones in order, reversed or shuffled.
     void attention_data() {
         QTest::addColumn<int>("n");
         QTest::addColumn<int>("pos0");
@@ -73,11 +84,16 @@ private slots:
         QTest::addColumn<int>("kv_heads");
         QTest::addColumn<int>("head_dim");
         QTest::addColumn<bool>("f16");
+        QTest::addColumn<int>("block");
+        QTest::addColumn<int>("order");
+        const char* orders[] = {"in order", "reversed", "shuffled"};
         for (bool f16 : {false, true})
             for (auto [n, pos0, heads, kvh, hd] :
                  {std::tuple{1, 0, 1, 1, 2}, {7, 0, 4, 2, 8}, {1, 100, 8, 4, 16}, {33, 3, 2, 2, 34}, {5, 252, 6, 1, 64}})
-                QTest::addRow("n%d pos%d h%d/%d d%d %s", n, pos0, heads, kvh, hd, f16 ? "f16" : "f32")
-                    << n << pos0 << heads << kvh << hd << f16;
+                for (auto [block, order] : {std::pair{0, 0}, {1, 2}, {16, 0}, {16, 1}, {16, 2}})
+                    QTest::addRow("n%d pos%d h%d/%d d%d %s b%d %s", n, pos0, heads, kvh, hd, f16 ? "f16" : "f32", block,
+                                  orders[order])
+                        << n << pos0 << heads << kvh << hd << f16 << block << order;
     }
     void attention() {
         QFETCH(int, n);
@@ -86,13 +102,28 @@ private slots:
         QFETCH(int, kv_heads);
         QFETCH(int, head_dim);
         QFETCH(bool, f16);
+        QFETCH(int, block);
+        QFETCH(int, order);
         const int capacity = 257, keys = pos0 + n, group = heads / kv_heads, kv_dim = kv_heads * head_dim;
         KvLayout layout;
         layout.n_layers = 1;
         layout.n_kv_heads = kv_heads;
         layout.head_dim = head_dim;
         layout.capacity = capacity;
+        layout.block_size = block;
+        const int bs = layout.block_positions(), used = layout.blocks_for(capacity);
+        layout.n_blocks = used + 3;  // blocks no sequence uses lie between the used ones
         layout.dtype = f16 ? KvDtype::F16 : KvDtype::F32;
+
+        // The table: logical block i -> physical block table[i].
+        std::vector<int> phys(std::size_t(layout.n_blocks));
+        std::iota(phys.begin(), phys.end(), 0);
+        if (order == 1) std::reverse(phys.begin(), phys.end());
+        if (order == 2) std::shuffle(phys.begin(), phys.end(), std::mt19937(7u + std::uint32_t(n)));
+        phys.resize(std::size_t(used));
+        auto at = [&](KvPart part, int h, int slot) {
+            return std::size_t(layout.offset(0, part, phys[std::size_t(slot / bs)], h, slot % bs));
+        };
 
         // Earlier positions already cached, the new ones produced by this pass.
         auto old_k = test::random_values(std::size_t(pos0) * kv_dim, 12u), old_v = test::random_values(old_k.size(), 13u);
@@ -107,8 +138,8 @@ private slots:
         for (int p = 0; p < pos0; ++p)
             for (int h = 0; h < kv_heads; ++h)
                 for (int d = 0; d < head_dim; ++d) {
-                    cache_f32[std::size_t(layout.offset(0, KvPart::Key, 0, h, p)) + d] = old_k[std::size_t(p) * kv_dim + h * head_dim + d];
-                    cache_f32[std::size_t(layout.offset(0, KvPart::Value, 0, h, p)) + d] = old_v[std::size_t(p) * kv_dim + h * head_dim + d];
+                    cache_f32[at(KvPart::Key, h, p) + d] = old_k[std::size_t(p) * kv_dim + h * head_dim + d];
+                    cache_f32[at(KvPart::Value, h, p) + d] = old_v[std::size_t(p) * kv_dim + h * head_dim + d];
                 }
         vk::Buffer cache = f16 ? h_.buffer_u32(test::pack_f16(cache_f32)) : h_.buffer(cache_f32);
         const VkDeviceSize part = VkDeviceSize(layout.part_stride()) * elem;
@@ -117,27 +148,39 @@ private slots:
                                                       h_.ctx->limits().storage_offset_align, elem);
         vk::Buffer kb = h_.buffer(k), vb = h_.buffer(v), qb = h_.buffer(q);
         vk::Buffer probs = h_.zeros(std::size_t(heads) * n * capacity * 4), out = h_.zeros(q.size() * 4);
+        // Row records (token, position, slot, table start); the table sits after 5 unrelated entries.
+        const std::uint32_t table_start = 5;
+        std::vector<std::uint32_t> tables(table_start, 9999u), rows;
+        for (int b : phys) tables.push_back(std::uint32_t(b));
+        for (int i = 0; i < n; ++i) rows.insert(rows.end(), {0u, std::uint32_t(pos0 + i), std::uint32_t(pos0 + i), table_start});
+        vk::Buffer rb = h_.buffer_u32(rows), tb = h_.buffer_u32(tables);
 
-        const vk::KvWriteParams kw{std::uint32_t(n), std::uint32_t(kv_heads), std::uint32_t(head_dim),
-                                   std::uint32_t(capacity), std::uint32_t(pos0), 0};
+        const std::uint32_t hd = std::uint32_t(head_dim), ubs = std::uint32_t(bs);
+        const std::uint32_t hs = std::uint32_t(layout.head_stride()), bstr = std::uint32_t(layout.block_stride());
+        const vk::KvWriteParams kw{std::uint32_t(n), std::uint32_t(kv_heads), hd, ubs, hs, bstr, 0, 0};
         vk::KvWriteParams vw = kw;
         vw.base = vs.base;
         const std::uint64_t kv_items = std::uint64_t(n) * kv_dim / (f16 ? 2 : 1);
         const char* write_shader = f16 ? "kv_write_f16" : "kv_write_f32";
-        h_.run(write_shader, {vk::read(kb), vk::write(cache, 0, part)}, kw, test::groups_of_64(kv_items));
-        h_.run(write_shader, {vk::read(vb), vk::write(cache, vs.offset, vs.range)}, vw, test::groups_of_64(kv_items));
+        h_.run(write_shader, {vk::read(kb), vk::write(cache, 0, part), vk::read(rb), vk::read(tb)}, kw,
+               test::groups_of_64(kv_items));
+        h_.run(write_shader, {vk::read(vb), vk::write(cache, vs.offset, vs.range), vk::read(rb), vk::read(tb)}, vw,
+               test::groups_of_64(kv_items));
         const float scale = 1.0f / std::sqrt(float(head_dim));
-        const vk::AttnScoresParams sp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
-                                      std::uint32_t(pos0), std::uint32_t(group), scale, 0};
-        h_.run(f16 ? "attn_scores_f16" : "attn_scores_f32", {vk::read(qb), vk::read(cache, 0, part), vk::write(probs)}, sp,
+        const vk::AttnScoresParams sp{std::uint32_t(n), std::uint32_t(heads), hd, ubs, hs, bstr, 0, std::uint32_t(group),
+                                      scale, 0, std::uint32_t(keys), std::uint32_t(capacity)};
+        h_.run(f16 ? "attn_scores_f16" : "attn_scores_f32",
+               {vk::read(qb), vk::read(cache, 0, part), vk::write(probs), vk::read(rb), vk::read(tb)}, sp,
                test::groups_of_64(std::uint64_t(heads) * n * ((keys + vk::kAttnScoresKeys - 1) / vk::kAttnScoresKeys)));
-        const vk::SoftmaxParams smp{std::uint32_t(heads * n), std::uint32_t(n), std::uint32_t(capacity), std::uint32_t(pos0)};
-        h_.run("softmax", {vk::write(probs)}, smp,
+        const vk::SoftmaxParams smp{std::uint32_t(heads * n), std::uint32_t(n), std::uint32_t(capacity), 0,
+                                    std::uint32_t(keys)};
+        h_.run("softmax", {vk::write(probs), vk::read(rb)}, smp,
                (std::uint64_t(heads) * n + vk::kSoftmaxRowsPerGroup - 1) / vk::kSoftmaxRowsPerGroup);
-        const vk::AttnValuesParams vp{std::uint32_t(n), std::uint32_t(heads), std::uint32_t(head_dim), std::uint32_t(capacity),
-                                      std::uint32_t(pos0), std::uint32_t(group), vs.base};
-        h_.run(f16 ? "attn_values_f16" : "attn_values_f32", {vk::read(probs), vk::read(cache, vs.offset, vs.range), vk::write(out)},
-               vp, test::groups_of_64(std::uint64_t(n) * heads * ((head_dim + vk::kAttnValuesDims - 1) / vk::kAttnValuesDims)));
+        const vk::AttnValuesParams vp{std::uint32_t(n), std::uint32_t(heads), hd, ubs, hs, bstr, 0, std::uint32_t(group),
+                                      vs.base, std::uint32_t(capacity)};
+        h_.run(f16 ? "attn_values_f16" : "attn_values_f32",
+               {vk::read(probs), vk::read(cache, vs.offset, vs.range), vk::write(out), vk::read(rb), vk::read(tb)}, vp,
+               test::groups_of_64(std::uint64_t(n) * heads * ((head_dim + vk::kAttnValuesDims - 1) / vk::kAttnValuesDims)));
 
         // Reference, as CpuBackend::attend_head computes it, over the cache as stored.
         std::vector<float> all_k(std::size_t(keys) * kv_dim), all_v(all_k.size());
@@ -177,13 +220,20 @@ private slots:
         QVERIFY2(worst_p <= 2e-6f && worst_o <= 1e-5f,
                  qPrintable(QString("max diff probs %1, output %2").arg(worst_p).arg(worst_o)));
 
-        // The cache holds exactly the new K rows at their positions.
-        const auto stored = f16 ? std::vector<float>() : h_.read<float>(cache, std::size_t(layout.total_elements()));
-        if (!f16)
+        // The cache holds exactly the new K rows at their slots, in the blocks the table names,
+        // and the blocks no sequence uses stay untouched (zero).
+        if (!f16) {
+            const auto stored = h_.read<float>(cache, std::size_t(layout.total_elements()));
             for (int i = 0; i < n; ++i)
                 for (int h = 0; h < kv_heads; ++h)
-                    QCOMPARE(stored[std::size_t(layout.offset(0, KvPart::Key, 0, h, pos0 + i))],
-                             k[std::size_t(i) * kv_dim + h * head_dim]);
+                    QCOMPARE(stored[at(KvPart::Key, h, pos0 + i)], k[std::size_t(i) * kv_dim + h * head_dim]);
+            for (int b = 0; b < layout.n_blocks; ++b) {
+                if (std::find(phys.begin(), phys.end(), b) != phys.end()) continue;
+                for (KvPart part : {KvPart::Key, KvPart::Value})
+                    for (std::int64_t e = 0; e < layout.block_stride(); ++e)
+                        QCOMPARE(stored[std::size_t(layout.offset(0, part, b, 0, 0) + e)], 0.0f);
+            }
+        }
     }
 };
 

@@ -80,7 +80,8 @@ private slots:
     }
 
     // Embedding rows of a [vocab, dim] table bound as two row chunks (as a table above
-    // maxStorageBufferRange is), plus learned positions starting at pos0.
+    // maxStorageBufferRange is), plus learned positions: each row record names its token and
+    // position, and the chunk starts at pass row 2.
     void embed_data() {
         QTest::addColumn<bool>("f16");
         QTest::addColumn<bool>("positions");
@@ -92,29 +93,32 @@ private slots:
     void embed() {
         QFETCH(bool, f16);
         QFETCH(bool, positions);
-        const int vocab = 100, dim = 66, max_seq = 40, pos0 = 5;
+        const int vocab = 100, dim = 66, max_seq = 40;
         const std::vector<std::uint32_t> tokens = {0, 99, 63, 64, 7, 7, 33};
-        const int token0 = 2, n = 5;  // uses tokens[2..6]
+        const std::vector<std::uint32_t> where = {0, 1, 5, 6, 39, 7, 8};  // positions: not consecutive
+        const int first_row = 2, n = 5;  // uses rows 2..6
+        std::vector<std::uint32_t> rows;
+        for (std::size_t i = 0; i < tokens.size(); ++i) rows.insert(rows.end(), {tokens[i], where[i], 0u, 0u});
         auto table = test::random_values(std::size_t(vocab) * dim, 8u);
         if (f16) table = test::round_to_f16(table);
         const auto pos = test::random_values(std::size_t(max_seq) * dim, 9u);
         vk::Buffer tb = f16 ? h_.buffer_u32(test::pack_f16(table)) : h_.buffer(table);
-        vk::Buffer tok = h_.buffer_u32(tokens), pb = h_.buffer(pos), out = h_.zeros(std::size_t(n) * dim * 4);
+        vk::Buffer rb = h_.buffer_u32(rows), pb = h_.buffer(pos), out = h_.zeros(std::size_t(n) * dim * 4);
         const int split = 64;  // rows [0, 64) and [64, 100); 64 * 66 * 2 bytes is 256-aligned
         const std::size_t elem = f16 ? 2 : 4;
-        for (auto [row0, rows] : {std::pair{0, split}, {split, vocab - split}}) {
-            const vk::EmbedParams p{std::uint32_t(n), std::uint32_t(dim), std::uint32_t(row0), std::uint32_t(rows),
-                                    positions ? 1u : 0u, std::uint32_t(pos0), std::uint32_t(token0)};
+        for (auto [row0, count] : {std::pair{0, split}, {split, vocab - split}}) {
+            const vk::EmbedParams p{std::uint32_t(n), std::uint32_t(dim), std::uint32_t(row0), std::uint32_t(count),
+                                    positions ? 1u : 0u, std::uint32_t(first_row)};
             h_.run(f16 ? "embed_f16" : "embed_f32",
-                   {vk::read(tok), vk::read(tb, VkDeviceSize(row0) * dim * elem, VkDeviceSize(rows) * dim * elem),
+                   {vk::read(rb), vk::read(tb, VkDeviceSize(row0) * dim * elem, VkDeviceSize(count) * dim * elem),
                     vk::read(pb), vk::write(out)},
                    p, test::groups_of_64(std::uint64_t(n) * dim));
         }
         const auto got = h_.read<float>(out, std::size_t(n) * dim);
         for (int i = 0; i < n; ++i)
             for (int c = 0; c < dim; ++c) {
-                float want = table[std::size_t(tokens[std::size_t(token0 + i)]) * dim + c];
-                if (positions) want += pos[std::size_t(pos0 + i) * dim + c];
+                float want = table[std::size_t(tokens[std::size_t(first_row + i)]) * dim + c];
+                if (positions) want += pos[std::size_t(where[std::size_t(first_row + i)]) * dim + c];
                 QCOMPARE(got[std::size_t(i) * dim + c], want);
             }
     }

@@ -80,9 +80,12 @@ private slots:
         const ModelConfig& c = model_->config;
         const auto kv = vk_rec.all<KvAppend>();
         QCOMPARE(int(kv.size()), kSteps * c.n_layers);
+        // stories260K: 2 x 5 layers x 4 KV heads x head_dim 8 x 4 bytes = 1,280 bytes per position;
+        // the default blocks of 16 positions hold 20,480 bytes each.
         for (std::size_t i = 0; i < kv.size(); ++i) {
             const std::int64_t seq = kv[i].first_pos + kv[i].n_positions;
-            QCOMPARE(kv[i].total_bytes_used, 2LL * c.n_layers * c.n_kv_heads * c.head_dim() * seq * 1 * 4);
+            QCOMPARE(kv[i].formula_bytes, seq * 1280);
+            QCOMPARE(kv[i].total_bytes_used, (seq + 15) / 16 * 20480);
             QCOMPARE(seq, std::int64_t(vk_rec.cache_length_at_kv[i]));
         }
         // The device cache holds the same keys and values as the host reference, row for row.
@@ -140,7 +143,11 @@ private slots:
         const auto kv = rec.all<KvAppend>();
         QVERIFY(!kv.empty());
         const std::int64_t seq = kv.back().first_pos + kv.back().n_positions;
-        QCOMPARE(kv.back().total_bytes_used, 2LL * c.n_layers * c.n_kv_heads * c.head_dim() * seq * 2);
+        // Half of the F32 figures: 640 bytes per position, 10,240 per block of 16.
+        QCOMPARE(kv.back().formula_bytes, seq * 640);
+        QCOMPARE(kv.back().total_bytes_used, (seq + 15) / 16 * 10240);
+        QCOMPARE(kv.back().total_bytes_used, std::int64_t(kv.back().blocks) * 10240);
+        (void)c;
         QCOMPARE(rec.all<RunStarted>()[0].kv_layout.dtype, KvDtype::F16);
     }
 };

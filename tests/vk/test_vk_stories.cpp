@@ -203,23 +203,45 @@ private slots:
     }
 
     // A prefill in six chunks is one submission, each decode step is one, and once the first
-    // decode step has run (read-backs sized), decoding with capture allocates no buffers.
+    // decode step has run (read-backs sized), decoding with capture allocates no buffers: with a
+    // contiguous cache, and with paged caches whose sequences cross block boundaries (blocks of
+    // 16 and of 1), alone and two sequences decoded together.
+    void onePassOneSubmissionNoAllocationsPerToken_data() {
+        QTest::addColumn<int>("block_size");
+        QTest::addColumn<int>("sequences");
+        QTest::addRow("contiguous") << 0 << 1;
+        QTest::addRow("block 16") << 16 << 1;
+        QTest::addRow("block 1") << 1 << 1;
+        QTest::addRow("block 16, two sequences") << 16 << 2;
+    }
     void onePassOneSubmissionNoAllocationsPerToken() {
+        QFETCH(int, block_size);
+        QFETCH(int, sequences);
         BackendOptions o;
         o.measure_ops = true;
+        o.block_size = block_size;
+        o.max_sequences = sequences;
         auto vk = test::make_vulkan(model_, o, 7);
+        std::vector<int> seqs = {Backend::kDefaultSequence};
+        if (sequences == 2) seqs.push_back(vk->kv().create_sequence());
         const std::vector<int> ids(known_.begin(), known_.begin() + 40);
+        auto batch_of = [&](int first) {
+            ForwardBatch b;
+            for (int s : seqs)
+                b.sequences.push_back({s, first == 0 ? std::span<const int>(ids) : std::span<const int>(&known_[std::size_t(first)], 1)});
+            b.capture.mode = first == 0 ? AttentionCapture::Mode::Off : AttentionCapture::Mode::NewRows;
+            return b;
+        };
         ForwardOutput out;
-        QVERIFY(vk->forward(ids, 0, false, {}, out).ok());
+        QVERIFY(vk->forward(batch_of(0), out).ok());
         QCOMPARE(vk->submissions(), std::uint64_t(1));
-        AttentionCapture cap;
-        cap.mode = AttentionCapture::Mode::NewRows;
-        QVERIFY(vk->forward(std::span<const int>(&known_[40], 1), 40, false, cap, out).ok());
+        QVERIFY(vk->forward(batch_of(40), out).ok());
         const std::uint64_t buffers = vk::buffers_created();
-        for (int pos = 41; pos < 60; ++pos)
-            QVERIFY(vk->forward(std::span<const int>(&known_[std::size_t(pos)], 1), pos, false, cap, out).ok());
+        for (int pos = 41; pos < 60; ++pos) QVERIFY(vk->forward(batch_of(pos), out).ok());
         QCOMPARE(vk->submissions(), std::uint64_t(21));
         QCOMPARE(vk::buffers_created(), buffers);
+        for (int s : seqs) QCOMPARE(vk->kv().length(s), 60);
+        QCOMPARE(out.logit_rows, sequences);
     }
 
     void rejectsWhatTheCpuRejects() {
