@@ -92,7 +92,7 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const 
                    ", heads ", c.n_heads, ", KV heads ", c.n_kv_heads, ", context ", c.max_seq_len,
                    "): dims must be positive, dim a multiple of heads, heads a multiple of KV heads");
 
-    KVS_TRY(check_weights_fit(c, "synthetic model '" + preset + "' with " + std::to_string(c.n_layers) + " layers"));
+    KVS_TRY(check_weights_fit(c, source + " with " + std::to_string(c.n_layers) + " layers"));
     auto model = std::make_shared<Model>();
     model->config = c;
     model->source = source;
