@@ -162,7 +162,7 @@ void ModelPanel::fillRecent() {
         const QString path = m.value("path").toString();
         if (path.isEmpty()) continue;
         const QFileInfo info(path);
-        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), info.isDir() ? tr("folder") : info.suffix()});
+        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), model_format_of(path)});
         item->setData(0, PathRole, path);
         item->setData(0, TokenizerRole, m.value("tokenizer").toString());
         item->setToolTip(0, path);

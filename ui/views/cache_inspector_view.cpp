@@ -47,7 +47,7 @@ CacheInspectorView::CacheInspectorView(RunData* run, QWidget* parent) : QWidget(
     maps->addWidget(keys_);
     maps->addWidget(values_);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(shape_label_);
     layout->addLayout(maps, 1);
 
@@ -79,6 +79,13 @@ void CacheInspectorView::onSelectionChanged() {
     const int group = std::max(1, run_->run().config.gqa_group());
     layer_box_->setValue(run_->selectedLayer());
     head_box_->setValue(run_->selectedHead() / group);
+}
+
+void CacheInspectorView::showLayerHead(int layer, int kv_head) {
+    layer_box_->setValue(layer);
+    head_box_->setValue(kv_head);
+    request_->cancel();
+    requestSnapshot();
 }
 
 void CacheInspectorView::requestSnapshot() {

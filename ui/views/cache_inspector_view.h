@@ -32,6 +32,8 @@ public slots:
     void setSnapshot(const kvs::ui::KvSnapshot& snapshot);
     // Asks for the chosen layer and KV head now.
     void requestSnapshot();
+    // Chooses a layer and KV head and asks for them.
+    void showLayerHead(int layer, int kv_head);
 
 signals:
     void snapshotRequested(int layer, int kv_head);

@@ -121,7 +121,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     auto* projection_layout = new QHBoxLayout(projection_panel_);
     projection_layout->setContentsMargins(0, 0, 0, 0);
     projection_layout->addWidget(projection_view_, 1);
-    projection_layout->addLayout(side);
+    projection_layout->addWidget(control_bar(side));
     projection_layout->addWidget(make_help_label(tr(kProjectionHelp), this, projection_view_), 0, Qt::AlignTop);
     projection_panel_->setVisible(false);
 
@@ -132,7 +132,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     bar->addStretch();
     bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(chart_view_, 2);
     layout->addWidget(projection_panel_, 1);
 
@@ -211,6 +211,10 @@ void KvMemoryView::setProjectionsVisible(bool on) {
     if (projection_box_->isChecked() != on) projection_box_->setChecked(on);
     projection_panel_->setVisible(on);
 }
+
+bool KvMemoryView::projectionsVisible() const { return projection_box_->isChecked(); }
+
+bool KvMemoryView::stackedLayers() const { return stacked_box_->isChecked(); }
 
 QStringList KvMemoryView::projectedPresets() const {
     QStringList names;
