@@ -21,7 +21,7 @@ namespace {
 
 void report(MainWindow& window, const QString& error, const QString& done) {
     if (!error.isEmpty()) window.showError(error);
-    else window.statusBar()->showMessage(done, 8000);
+    else window.showStatus(done, 8000);
 }
 
 void export_current_view(MainWindow& window) {

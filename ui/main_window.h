@@ -65,6 +65,8 @@ public slots:
     // Starts the run over with the current settings (Ctrl+R).
     void resetRun();
     void showError(const QString& message);
+    // A status bar message, shortened to the room the permanent labels leave.
+    void showStatus(const QString& message, int timeout_ms = 0);
 
 signals:
     void modelReady(const kvs::ui::ModelInfo& info);
@@ -116,6 +118,7 @@ private:
     bool settings_dirty_ = false;
     bool load_error_dialogs_ = true;
     QString pending_path_, pending_tokenizer_;
+    QString default_prompt_ = QStringLiteral("Once upon a time");  // the prompt nobody chose
 };
 
 }  // namespace kvs::ui

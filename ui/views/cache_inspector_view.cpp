@@ -69,6 +69,7 @@ void CacheInspectorView::onRunChanged() {
     layer_box_->setRange(0, has ? std::max(0, run_->run().config.n_layers - 1) : 0);
     head_box_->setRange(0, has ? std::max(0, run_->run().config.n_kv_heads - 1) : 0);
     snapshot_ = KvSnapshot{};
+    shown_rows_ = 0;
     keys_->setMatrix(0, 0, {});
     values_->setMatrix(0, 0, {});
     updateShapeLabel();
@@ -76,6 +77,7 @@ void CacheInspectorView::onRunChanged() {
 
 void CacheInspectorView::onSelectionChanged() {
     if (!run_->hasRun()) return;
+    if (snapshot_.length > 0) showSnapshot();
     const int group = std::max(1, run_->run().config.gqa_group());
     layer_box_->setValue(run_->selectedLayer());
     head_box_->setValue(run_->selectedHead() / group);
@@ -97,7 +99,7 @@ QString CacheInspectorView::shapeText() const {
     const KvLayout& k = run_->run().kv_layout;
     const int seq = run_->kvPoints().empty() ? 0 : run_->kvPoints().back().positions;
     return tr("Cache per layer, for K and for V: [batch %1, kv_heads %2, seq %3, head_dim %4] (%5, capacity %6 "
-              "positions). Shown: layer %7, KV head %8 → K and V each [%9, %4].")
+              "positions). Shown: layer %7, KV head %8 → K and V each [%9, %4]%10.")
         .arg(k.batch)
         .arg(k.n_kv_heads)
         .arg(seq)
@@ -106,7 +108,10 @@ QString CacheInspectorView::shapeText() const {
         .arg(k.capacity)
         .arg(layer())
         .arg(kvHead())
-        .arg(snapshot_.length);
+        .arg(shown_rows_)
+        .arg(run_->selectedStep() >= 0 && shown_rows_ > 0
+                 ? tr(", as step %1 left it (its positions framed)").arg(run_->selectedStep())
+                 : QString());
 }
 
 void CacheInspectorView::updateShapeLabel() { shape_label_->setText(shapeText()); }
@@ -118,8 +123,31 @@ void CacheInspectorView::setSnapshot(const KvSnapshot& snapshot) {
         head_box_->setValue(snapshot.kv_head);
         request_->cancel();  // following the snapshot is not a new choice to request
     }
-    keys_->setMatrix(snapshot.length, snapshot.head_dim, snapshot.keys);
-    values_->setMatrix(snapshot.length, snapshot.head_dim, snapshot.values);
+    showSnapshot();
+}
+
+void CacheInspectorView::showSnapshot() {
+    // With a step selected, the cache as that step left it: the positions up to its end, the ones
+    // it wrote framed. (The cache only grows, so they are the first rows of the latest read.)
+    const KvSnapshot& s = snapshot_;
+    int rows = s.length, first = 0, count = 0;
+    const int step = run_->selectedStep();
+    const auto& steps = run_->steps();
+    if (step >= 0 && step < int(steps.size()) && steps[std::size_t(step)].step == step) {
+        const auto& finished = steps[std::size_t(step)];
+        rows = std::min(s.length, finished.first_pos + finished.n_positions);
+        first = finished.first_pos;
+        count = std::max(0, rows - first);
+    }
+    shown_rows_ = rows;
+    const auto take = [&](const std::vector<float>& all) {
+        const std::size_t n = std::min(all.size(), std::size_t(std::max(0, rows)) * std::size_t(std::max(0, s.head_dim)));
+        return std::vector<float>(all.begin(), all.begin() + std::ptrdiff_t(n));
+    };
+    keys_->setMatrix(rows, s.head_dim, take(s.keys));
+    values_->setMatrix(rows, s.head_dim, take(s.values));
+    keys_->setHighlightedRows(first, count);
+    values_->setHighlightedRows(first, count);
     updateShapeLabel();
 }
 

@@ -42,6 +42,7 @@ private:
     void onRunChanged();
     void onSelectionChanged();
     void updateShapeLabel();
+    void showSnapshot();  // the snapshot as far as the selected step reached
 
     RunData* run_;
     RedrawCoalescer* request_;
@@ -51,6 +52,7 @@ private:
     ValueHeatmap* keys_;
     ValueHeatmap* values_;
     KvSnapshot snapshot_;
+    int shown_rows_ = 0;
 };
 
 }  // namespace kvs::ui
