@@ -12,6 +12,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -129,8 +132,19 @@ void MainWindow::createMenus() {
 void MainWindow::createDocks() {
     model_panel_ = new ModelPanel(this);
     generation_panel_ = new GenerationPanel(this);
-    addDockView(tr("Model"), model_panel_, Qt::LeftDockWidgetArea);
-    addDockView(tr("Generation"), generation_panel_, Qt::LeftDockWidgetArea);
+    // Both panels scroll when the window is short, so that the window fits a laptop screen;
+    // given room, the model list grows.
+    for (auto [title, panel] : {std::pair{tr("Model"), static_cast<QWidget*>(model_panel_)},
+                                std::pair{tr("Generation"), static_cast<QWidget*>(generation_panel_)}}) {
+        auto* scroll = new QScrollArea(this);
+        scroll->setWidget(panel);
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        scroll->setMinimumHeight(120);
+        scroll->setMinimumWidth(panel->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+        addDockView(title, scroll, Qt::LeftDockWidgetArea);
+    }
     connect(model_panel_, &ModelPanel::loadModelRequested, this, &MainWindow::loadModel);
     connect(model_panel_, &ModelPanel::loadSyntheticRequested, this, &MainWindow::loadSynthetic);
     reconfigure_timer_ = new QTimer(this);
@@ -203,6 +217,32 @@ void MainWindow::restoreLayout() {
     QSettings settings;
     restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
     restoreState(settings.value("mainWindow/state").toByteArray());
+    fitToScreen();
+}
+
+void MainWindow::fitToScreen() {
+    // A geometry saved on a larger screen (or a default larger than this one) would put the
+    // status bar below the bottom edge: shrink into the available area and move inside it.
+    const QScreen* s = screen();
+    if (!s) return;
+    const QRect available = s->availableGeometry();
+    const QSize frame = frameGeometry().size() - geometry().size();
+    const QSize fits = size().boundedTo(available.size() - frame).expandedTo(minimumSize());
+    if (fits != size()) resize(fits);
+    QRect outer = frameGeometry();
+    if (!available.contains(outer)) {
+        outer.moveLeft(std::clamp(outer.left(), available.left(), std::max(available.left(), available.right() - outer.width() + 1)));
+        outer.moveTop(std::clamp(outer.top(), available.top(), std::max(available.top(), available.bottom() - outer.height() + 1)));
+        move(outer.topLeft());
+    }
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!fitted_) {
+        fitted_ = true;
+        fitToScreen();  // the screen is known for certain once shown
+    }
 }
 
 void MainWindow::resetLayout() {

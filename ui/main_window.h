@@ -73,6 +73,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -83,6 +84,7 @@ private:
     void createStatusBar();
     void connectController();
     void restoreLayout();
+    void fitToScreen();
     void onModelLoaded(const ModelInfo& info);
     void onBusyChanged(bool busy);
     void onSettingsChanged();
@@ -117,6 +119,7 @@ private:
     bool run_configured_ = false;
     bool settings_dirty_ = false;
     bool load_error_dialogs_ = true;
+    bool fitted_ = false;
     QString pending_path_, pending_tokenizer_;
     QString default_prompt_ = QStringLiteral("Once upon a time");  // the prompt nobody chose
 };

@@ -75,7 +75,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     chart_->legend()->setAlignment(Qt::AlignBottom);
     chart_view_ = new QChartView(chart_);
     chart_view_->setRenderHint(QPainter::Antialiasing);
-    chart_view_->setMinimumSize(320, 240);
+    chart_view_->setMinimumSize(300, 200);
     total_line_ = std::make_unique<DecimatedSeries>(total_);
     formula_line_ = std::make_unique<DecimatedSeries>(formula_);
 
@@ -95,7 +95,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     projection_chart_->legend()->setAlignment(Qt::AlignRight);
     projection_view_ = new QChartView(projection_chart_);
     projection_view_->setRenderHint(QPainter::Antialiasing);
-    projection_view_->setMinimumSize(320, 220);
+    projection_view_->setMinimumSize(300, 160);
     preset_list_ = new QListWidget;
     preset_list_->setMaximumWidth(200);
     if (auto presets = kvs::model_presets()) {
