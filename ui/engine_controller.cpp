@@ -9,19 +9,20 @@ namespace kvs::ui {
 
 namespace {
 // The longest a slice of event delivery may hold the GUI thread before yielding to it.
-constexpr qint64 kDrainBudgetMs = 12;
+constexpr qint64 kDrainBudgetMs = 4;
 }  // namespace
 
 void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::ModelInfo>("kvs::ui::ModelInfo");
     qRegisterMetaType<kvs::ui::EventBatch>("kvs::ui::EventBatch");
+    qRegisterMetaType<kvs::ui::SharedEventBatch>("kvs::ui::SharedEventBatch");
     qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
 }
 
 EngineController::EngineController(QObject* parent) : QObject(parent) {
     register_engine_metatypes();
     thread_.setObjectName("kvscope-engine");
-    worker_ = new EngineWorker(&generation_, &stop_);
+    worker_ = new EngineWorker(&generation_, &stop_, &snapshot_request_);
     worker_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
 
@@ -94,6 +95,11 @@ void EngineController::loadModel(const QString& path, const QString& tokenizer) 
     post([w = worker_, gen, path, tokenizer] { w->loadModel(gen, path, tokenizer); });
 }
 
+void EngineController::loadBuiltModel(std::shared_ptr<kvs::Model> model) {
+    const quint64 gen = newGeneration();
+    post([w = worker_, gen, model = std::move(model)]() mutable { w->loadBuilt(gen, std::move(model)); });
+}
+
 void EngineController::loadSynthetic(const QString& preset, int layers) {
     const quint64 gen = newGeneration();
     post([w = worker_, gen, preset, layers] { w->loadSynthetic(gen, preset, layers); });
@@ -143,8 +149,12 @@ void EngineController::cancel() { newGeneration(); }
 
 void EngineController::requestKvSnapshot(int layer, int kv_head) {
     const quint64 gen = generation_.load();
+    // A newer request replaces one not answered yet; only a first one needs posting. (A running
+    // run answers between its steps, so requests never pile up behind it.)
+    const int code = ((layer & 0x7fff) << 16 | (kv_head & 0xffff)) + 1;
+    if (snapshot_request_.exchange(code) != 0) return;
     // A read of the cache for a view, not a change of the run: it does not make the window busy.
-    post([w = worker_, gen, layer, kv_head] { w->requestKvSnapshot(gen, layer, kv_head); }, false);
+    post([w = worker_, gen] { w->serveKvSnapshot(gen); }, false);
 }
 
 void EngineController::onWorkDone() {
@@ -160,7 +170,7 @@ void EngineController::updateBusy() {
     emit busyChanged(busy);
 }
 
-void EngineController::onBatch(quint64 gen, const EventBatch& batch) {
+void EngineController::onBatch(quint64 gen, const SharedEventBatch& batch) {
     if (gen != generation_.load()) return;  // a superseded run: its results are stale
     queue_.emplace_back(gen, batch);
     if (!drain_scheduled_) {
@@ -179,7 +189,7 @@ void EngineController::drain() {
     while (!queue_.empty() && slice.elapsed() < kDrainBudgetMs) {
         auto [gen, batch] = std::move(queue_.front());
         queue_.pop_front();
-        if (gen == generation_.load()) emit eventsReady(batch);
+        if (gen == generation_.load() && batch) emit eventsReady(*batch);
     }
     if (!queue_.empty()) {
         drain_scheduled_ = true;

@@ -32,6 +32,8 @@ public:
 public slots:
     void loadModel(const QString& path, const QString& tokenizer = {});
     void loadSynthetic(const QString& preset, int layers = 0);
+    // A model built by the caller (a benchmark's synthetic shape); it moves to the worker.
+    void loadBuiltModel(std::shared_ptr<kvs::Model> model);
     // Starts a new run on the loaded model: creates the backend and the session, tokenizes
     // the prompt and emits RunStarted (as the first batch of the new generation).
     void configure(const QString& prompt, const kvs::SamplingOptions& sampling, const QString& backend,
@@ -64,7 +66,7 @@ private:
     template <typename Fn>
     void post(Fn&& fn, bool counts_as_busy = true);
     quint64 newGeneration();
-    void onBatch(quint64 gen, const EventBatch& batch);
+    void onBatch(quint64 gen, const SharedEventBatch& batch);
     void onWorkDone();
     void drain();
     void updateBusy();
@@ -73,9 +75,12 @@ private:
     EngineWorker* worker_;  // owned by thread_ (deleted when it finishes)
     std::atomic<quint64> generation_{1};
     std::atomic<bool> stop_{false};
+    // The cache read the inspector wants next, (layer << 16 | kv_head) + 1, or 0: requests
+    // collapse into the latest, and the worker answers between the steps of a run.
+    std::atomic<int> snapshot_request_{0};
     int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
-    std::deque<std::pair<quint64, EventBatch>> queue_;
+    std::deque<std::pair<quint64, SharedEventBatch>> queue_;
     bool drain_scheduled_ = false;
 };
 

@@ -2,6 +2,7 @@
 // Plain values that cross from the engine thread to the GUI thread through queued signals.
 #include <QMetaType>
 #include <QString>
+#include <memory>
 #include <vector>
 
 #include "core/backend.h"
@@ -35,6 +36,9 @@ struct RunSettings {
 };
 
 using EventBatch = std::vector<kvs::Event>;
+// How a batch crosses from the worker to the controller: shared, so that the queued signal and
+// the controller's queue pass a pointer instead of copying a step's attention rows twice.
+using SharedEventBatch = std::shared_ptr<const EventBatch>;
 
 // Registers the types above (and the event batch) with Qt's meta-type system; idempotent.
 void register_engine_metatypes();
@@ -43,3 +47,4 @@ void register_engine_metatypes();
 
 Q_DECLARE_METATYPE(kvs::ui::ModelInfo)
 Q_DECLARE_METATYPE(kvs::ui::EventBatch)
+Q_DECLARE_METATYPE(kvs::ui::SharedEventBatch)

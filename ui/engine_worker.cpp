@@ -31,8 +31,9 @@ ModelInfo describe_model(const kvs::Model& model) {
     return info;
 }
 
-EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop)
-    : generation_(generation), stop_(stop) {}
+EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
+                           std::atomic<int>* snapshot_request)
+    : generation_(generation), stop_(stop), snapshot_request_(snapshot_request) {}
 
 EngineWorker::~EngineWorker() = default;
 
@@ -44,9 +45,9 @@ void EngineWorker::on_event(const kvs::Event& event) {
 
 void EngineWorker::flush() {
     if (pending_.empty()) return;
-    EventBatch batch;
-    batch.swap(pending_);
-    if (current(batch_gen_)) emit eventsReady(batch_gen_, batch);
+    auto batch = std::make_shared<EventBatch>();
+    batch->swap(pending_);
+    if (current(batch_gen_)) emit eventsReady(batch_gen_, std::move(batch));
 }
 
 void EngineWorker::setModel(std::shared_ptr<kvs::Model> model) {
@@ -77,6 +78,10 @@ void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers)
         return;
     }
     setModel(std::move(model.value()));
+}
+
+void EngineWorker::loadBuilt(quint64 gen, std::shared_ptr<kvs::Model> model) {
+    if (current(gen)) setModel(std::move(model));
 }
 
 bool EngineWorker::startSession(const RunSettings& settings) {
@@ -181,6 +186,7 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
             break;
         }
         ++done;
+        if (snapshot_request_->load() != 0) serveKvSnapshot(gen);
         if (r.value().stopped) break;
     }
     // A run that used its whole budget is over; a paused one can go on.
@@ -188,7 +194,13 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
     flush();
 }
 
-void EngineWorker::requestKvSnapshot(quint64 gen, int layer, int kv_head) {
+void EngineWorker::serveKvSnapshot(quint64 gen) {
+    const int code = snapshot_request_->exchange(0);
+    if (code == 0) return;  // answered already (between the steps of a run)
+    sendKvSnapshot(gen, (code - 1) >> 16, (code - 1) & 0xffff);
+}
+
+void EngineWorker::sendKvSnapshot(quint64 gen, int layer, int kv_head) {
     if (!current(gen) || !session_) return;
     KvSnapshot snapshot;
     snapshot.layer = layer;

@@ -24,23 +24,27 @@ class EngineWorker : public QObject, public kvs::EventObserver {
 public:
     // `generation` is the controller's current run id; work queued under an older id is skipped
     // and its events are never sent. `stop` asks a running run() to stop after the current step.
-    EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop);
+    // `snapshot_request` holds the cache read the inspector wants ((layer << 16 | kv_head) + 1),
+    // answered by serveKvSnapshot() and between the steps of a run.
+    EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
+                 std::atomic<int>* snapshot_request);
     ~EngineWorker() override;
 
     void loadModel(quint64 gen, const QString& path, const QString& tokenizer);
     void loadSynthetic(quint64 gen, const QString& preset, int layers);
+    void loadBuilt(quint64 gen, std::shared_ptr<kvs::Model> model);
     void configure(quint64 gen, const RunSettings& settings);
     void prefill(quint64 gen);
     void step(quint64 gen);
     void run(quint64 gen, int max_new);
     void reset(quint64 gen);
-    void requestKvSnapshot(quint64 gen, int layer, int kv_head);
+    void serveKvSnapshot(quint64 gen);
 
     void on_event(const kvs::Event& event) override;
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
-    void eventsReady(quint64 gen, const kvs::ui::EventBatch& batch);
+    void eventsReady(quint64 gen, const kvs::ui::SharedEventBatch& batch);
     void errorOccurred(const QString& message);
     // After every piece of work posted by the controller, skipped or not (the controller counts
     // outstanding work with it).
@@ -53,10 +57,12 @@ private:
     bool startSession(const RunSettings& settings);
     void runSteps(quint64 gen, int max_new, bool finish_at_limit);
     void setModel(std::shared_ptr<kvs::Model> model);
+    void sendKvSnapshot(quint64 gen, int layer, int kv_head);
     void flush();
 
     const std::atomic<quint64>* generation_;
     std::atomic<bool>* stop_;
+    std::atomic<int>* snapshot_request_;
     std::shared_ptr<const kvs::Model> model_;
     std::unique_ptr<kvs::GenerationSession> session_;
     RunSettings settings_;

@@ -98,6 +98,7 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
     } else if (const auto* s = std::get_if<kvs::AttentionEvent>(&e)) {
         AttentionMatrix& m = attention_[{s->layer, s->head}];
         const int rows_end = s->first_query + s->n_queries;
+        if (s->first_query < m.size) ++m.rewrites;  // a pass without the cache computes every row again
         if (int(m.rows.size()) < rows_end) m.rows.resize(std::size_t(rows_end));
         for (int q = 0; q < s->n_queries; ++q) {
             const float* src = s->probs.data() + std::size_t(q) * s->n_keys;

@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QString>
 #include <QVector>
+#include <deque>
 #include <map>
 #include <optional>
 #include <utility>
@@ -39,6 +40,7 @@ struct KvPoint {
 struct AttentionMatrix {
     int size = 0;                         // rows filled == keys covered
     std::vector<std::vector<float>> rows;  // rows[q]: probabilities over keys 0..n_keys-1
+    int rewrites = 0;  // times rows already held were written again (a view redraws them all)
     float at(int q, int k) const {
         const auto& row = rows[std::size_t(q)];
         return k < int(row.size()) ? row[std::size_t(k)] : 0.0f;  // past the causal limit: 0
@@ -62,7 +64,9 @@ public:
     const std::vector<std::vector<kvs::OpCostEvent>>& opCosts() const { return op_costs_; }
     const AttentionMatrix* attention(int layer, int head) const;
     bool hasAttention() const { return !attention_.empty(); }
-    const std::vector<kvs::Event>& events() const { return events_; }  // everything, in order
+    // Everything, in order. A deque: a long run holds hundreds of thousands of events, and a
+    // vector would move them all each time it grows.
+    const std::deque<kvs::Event>& events() const { return events_; }
     std::optional<kvs::RunFinished> finished() const { return finished_; }
 
     // Selection shared by all views: clicking a token selects its step; the attention and cache
@@ -91,7 +95,7 @@ private:
     std::vector<KvPoint> kv_points_;
     std::vector<std::vector<kvs::OpCostEvent>> op_costs_;
     std::map<std::pair<int, int>, AttentionMatrix> attention_;
-    std::vector<kvs::Event> events_;
+    std::deque<kvs::Event> events_;
     int selected_step_ = -1;
     int selected_layer_ = 0;
     int selected_head_ = 0;

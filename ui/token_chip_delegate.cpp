@@ -1,7 +1,6 @@
 #include "token_chip_delegate.h"
 
 #include <QPainter>
-#include <QPainterPath>
 #include <algorithm>
 
 #include "token_list_model.h"
@@ -43,15 +42,25 @@ void TokenChipDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     if (hovered) fill = fill.lighter(108);
 
     const QRectF chip = QRectF(option.rect).adjusted(1, 1, -1, -1);
-    QPainterPath path;
-    path.addRoundedRect(chip, kRadius, kRadius);
-    painter->fillPath(path, fill);
-    QPen border(selected_step ? QColor(0xe0, 0x6c, 0x00) : fill.darker(125), selected_step ? 2.0 : 1.0);
-    painter->setPen(border);
-    painter->drawPath(path);
+    painter->setBrush(fill);
+    painter->setPen(QPen(selected_step ? QColor(0xe0, 0x6c, 0x00) : fill.darker(125), selected_step ? 2.0 : 1.0));
+    painter->drawRoundedRect(chip, kRadius, kRadius);
 
+    // Token texts repeat (a vocabulary is a few thousand strings): their laid-out glyphs are kept,
+    // so a repaint of a screenful of chips does not shape every text again.
+    const QString text = index.data(Qt::DisplayRole).toString();
+    auto it = text_cache_.find(text);
+    if (it == text_cache_.end()) {
+        if (text_cache_.size() > 8192) text_cache_.clear();
+        QStaticText laid_out(text);
+        laid_out.setTextFormat(Qt::PlainText);
+        laid_out.prepare(QTransform(), option.font);
+        it = text_cache_.insert(text, laid_out);
+    }
+    painter->setFont(option.font);
     painter->setPen(option.palette.color(QPalette::Text).value() > 128 ? Qt::black : option.palette.color(QPalette::Text));
-    painter->drawText(chip, Qt::AlignCenter, index.data(Qt::DisplayRole).toString());
+    const QSizeF size = it->size();
+    painter->drawStaticText(QPointF(chip.center().x() - size.width() / 2, chip.center().y() - size.height() / 2), *it);
     painter->restore();
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Paints one token as a rounded chip: prompt and generated tokens on different backgrounds,
 // generated chips shaded by the probability the model gave them, the selected step framed.
+#include <QHash>
+#include <QStaticText>
 #include <QStyledItemDelegate>
 
 namespace kvs::ui {
@@ -15,6 +17,9 @@ public:
 
     static QColor promptColor();
     static QColor generatedColor(double probability);  // probability < 0: unknown
+
+private:
+    mutable QHash<QString, QStaticText> text_cache_;
 };
 
 }  // namespace kvs::ui

@@ -1,13 +1,16 @@
 #include "token_stream_view.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QLabel>
-#include <QListView>
 #include <QTextBrowser>
 #include <QTimer>
 #include <QVBoxLayout>
 
 #include "run_data.h"
 #include "token_chip_delegate.h"
+#include "token_flow_view.h"
 #include "token_list_model.h"
 
 namespace kvs::ui {
@@ -20,50 +23,41 @@ TokenStreamView::TokenStreamView(RunData* run, QWidget* parent)
                             "decode step at a time. Paler green: the model gave the sampled token a lower probability. "
                             "Hover a chip for its id, position and the top-5 distribution; click it to select its step."));
 
-    list_ = new QListView(this);
-    list_->setModel(model_);
-    list_->setItemDelegate(new TokenChipDelegate(list_));
-    list_->setViewMode(QListView::ListMode);
-    list_->setFlow(QListView::LeftToRight);
-    list_->setWrapping(true);
-    list_->setResizeMode(QListView::Adjust);
-    list_->setLayoutMode(QListView::Batched);  // lays out long streams in slices, keeping the GUI responsive
-    list_->setBatchSize(200);
-    list_->setSpacing(2);
-    list_->setUniformItemSizes(false);
-    list_->setMouseTracking(true);
-    list_->setSelectionMode(QAbstractItemView::NoSelection);  // the selected step is drawn by the delegate
-    list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    connect(list_, &QListView::clicked, this, &TokenStreamView::onChipClicked);
+    chips_ = new TokenFlowView(this);
+    chips_->setItemDelegate(new TokenChipDelegate(chips_));
+    chips_->setModel(model_);
+    connect(chips_, &TokenFlowView::clicked, this, &TokenStreamView::onChipClicked);
 
     text_ = new QTextBrowser(this);
     text_->setMaximumHeight(64);
-    text_->setToolTip(tr("The decoded text: prompt in grey, generated text in black."));
+    text_->setToolTip(tr("The decoded text: prompt in grey, generated text in black. A long text shows its end; "
+                         "the context menu copies all of it."));
+    text_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* copy_all = new QAction(tr("Copy the whole text"), text_);
+    connect(copy_all, &QAction::triggered, this, &TokenStreamView::copyText);
+    text_->addAction(copy_all);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(summary_);
-    layout->addWidget(list_, 1);
+    layout->addWidget(chips_, 1);
     layout->addWidget(text_);
 
-    connect(run_, &RunData::cleared, this, &TokenStreamView::scheduleTextUpdate);
+    connect(run_, &RunData::cleared, this, [this] {
+        prompt_text_.clear();
+        generated_text_.clear();
+        text_tokens_ = 0;
+        scheduleTextUpdate();
+    });
     connect(run_, &RunData::runStarted, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::stepsAppended, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::selectionChanged, this, &TokenStreamView::onSelectionChanged);
-    // Scrolling lays out every chip at once, so new tokens are followed at most every 100 ms.
-    auto* follow = new QTimer(this);
-    follow->setSingleShot(true);
-    follow->setInterval(100);
-    connect(follow, &QTimer::timeout, list_, &QListView::scrollToBottom);
-    connect(model_, &QAbstractItemModel::rowsInserted, follow, [follow] {
-        if (!follow->isActive()) follow->start();
-    });
     updateText();
 }
 
-void TokenStreamView::onChipClicked(const QModelIndex& index) {
-    if (!index.isValid()) return;
-    run_->setSelectedStep(index.data(TokenListModel::StepRole).toInt());
+void TokenStreamView::onChipClicked(int row) {
+    if (row < 0 || row >= int(run_->tokens().size())) return;
+    run_->setSelectedStep(run_->tokens()[std::size_t(row)].step);
 }
 
 void TokenStreamView::onSelectionChanged() {
@@ -72,13 +66,15 @@ void TokenStreamView::onSelectionChanged() {
     // Show the token the selected step produced (for the prefill: the first generated token).
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (!tokens[i].is_prompt && tokens[i].step == step) {
-            list_->scrollTo(model_->index(int(i)));
+            chips_->scrollTo(int(i));
             break;
         }
     }
-    list_->viewport()->update();
+    chips_->viewport()->update();
     scheduleTextUpdate();
 }
+
+void TokenStreamView::copyText() { QApplication::clipboard()->setText(decodedText()); }
 
 void TokenStreamView::scheduleTextUpdate() {
     // Fast runs deliver hundreds of steps a second; the text is rebuilt at most every 50 ms.
@@ -92,12 +88,20 @@ void TokenStreamView::scheduleTextUpdate() {
 
 void TokenStreamView::updateText() {
     const auto& tokens = run_->tokens();
+    if (int(tokens.size()) < text_tokens_) {  // a new or cleared run
+        prompt_text_.clear();
+        generated_text_.clear();
+        text_tokens_ = 0;
+    }
     int prompt = 0;
-    QString prompt_text, generated_text;
     for (const auto& t : tokens) {
-        if (t.is_prompt) ++prompt;
+        if (!t.is_prompt) break;
+        ++prompt;
+    }
+    for (; text_tokens_ < int(tokens.size()); ++text_tokens_) {
+        const TokenInfo& t = tokens[std::size_t(text_tokens_)];
         if (TokenListModel::isControlToken(t)) continue;
-        (t.is_prompt ? prompt_text : generated_text) += TokenListModel::readableText(t);
+        (t.is_prompt ? prompt_text_ : generated_text_) += TokenListModel::readableText(t);
     }
     const int generated = int(tokens.size()) - prompt;
     QString summary = tr("<b>%1</b> tokens: <span style='background:%2'>&nbsp;%3 prompt&nbsp;</span> "
@@ -110,9 +114,25 @@ void TokenStreamView::updateText() {
     if (run_->selectedStep() >= 0) summary += tr(" &middot; selected step <b>%1</b>").arg(run_->selectedStep());
     if (const auto finished = run_->finished())
         summary += tr(" &middot; finished: %1").arg(QString::fromStdString(finished->stop_reason).toHtmlEscaped());
-    summary_->setText(summary);
-    text_->setHtml(QStringLiteral("<span style='color:#777'>%1</span><span>%2</span>")
-                       .arg(prompt_text.toHtmlEscaped(), generated_text.toHtmlEscaped()));
+    if (summary_->text() != summary) summary_->setText(summary);
+    // A long text shows its last kShownText characters, so the pane costs the same at any length.
+    QString shown_prompt = prompt_text_, shown_generated = generated_text_;
+    QString cut;
+    if (shown_prompt.size() + shown_generated.size() > kShownText) {
+        cut = QStringLiteral("\u2026");
+        if (shown_generated.size() >= kShownText) {
+            shown_prompt.clear();
+            shown_generated = shown_generated.right(kShownText);
+        } else {
+            shown_prompt = shown_prompt.right(kShownText - shown_generated.size());
+        }
+    }
+    const QString html = QStringLiteral("<span style='color:#777'>%1%2</span><span>%3</span>")
+                             .arg(cut, shown_prompt.toHtmlEscaped(), shown_generated.toHtmlEscaped());
+    if (html == shown_html_) return;
+    shown_html_ = html;
+    text_->setHtml(html);
+    if (!cut.isEmpty()) text_->moveCursor(QTextCursor::End);
 }
 
 }  // namespace kvs::ui

@@ -78,14 +78,24 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const std::string& preset, i
                    "), got ", layers_override);
     ModelConfig c = p.config;
     if (layers_override > 0) c.n_layers = layers_override;
-    if (c.vocab_size < SyntheticByteTokenizer::kMinVocab)
-        return err("synthetic model '", preset, "': vocab_size ", c.vocab_size, " is below the ",
-                   SyntheticByteTokenizer::kMinVocab, " ids the byte tokenizer needs");
+    return make_synthetic_model(c, "synthetic:" + preset, seed);
+}
 
-    KVS_TRY(check_weights_fit(c, "synthetic model '" + preset + "' with " + std::to_string(c.n_layers) + " layers"));
+Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const std::string& source,
+                                                    std::uint64_t seed) {
+    if (c.vocab_size < SyntheticByteTokenizer::kMinVocab)
+        return err(source, ": vocab_size ", c.vocab_size, " is below the ", SyntheticByteTokenizer::kMinVocab,
+                   " ids the byte tokenizer needs");
+    if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
+        c.max_seq_len <= 0 || c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0)
+        return err(source, ": inconsistent shape (dim ", c.dim, ", hidden ", c.hidden_dim, ", layers ", c.n_layers,
+                   ", heads ", c.n_heads, ", KV heads ", c.n_kv_heads, ", context ", c.max_seq_len,
+                   "): dims must be positive, dim a multiple of heads, heads a multiple of KV heads");
+
+    KVS_TRY(check_weights_fit(c, source + " with " + std::to_string(c.n_layers) + " layers"));
     auto model = std::make_shared<Model>();
     model->config = c;
-    model->source = "synthetic:" + preset;
+    model->source = source;
     model->format = "synthetic";
     model->tokenizer = std::make_shared<SyntheticByteTokenizer>(c.vocab_size);
 

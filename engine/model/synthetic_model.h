@@ -17,5 +17,9 @@ namespace kvs {
 // SyntheticByteTokenizer; there are no stop tokens, so runs go to their token limit.
 Result<std::shared_ptr<Model>> make_synthetic_model(const std::string& preset, int layers_override,
                                                     std::uint64_t seed);
+// The same for a shape given in full (benchmarks that need, say, a 2-layer model with a long
+// context); `source` names it ("synthetic:bench-long").
+Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& config, const std::string& source,
+                                                    std::uint64_t seed);
 
 }  // namespace kvs

@@ -38,7 +38,8 @@ inline std::vector<float> synthetic_attention_row(int layer, int head, int q) {
     return p;
 }
 
-inline SyntheticRun make_synthetic_run(int steps = 50, int prompt = 5, int capacity = 128) {
+// `attention` false leaves out the attention rows (long runs whose views do not need them).
+inline SyntheticRun make_synthetic_run(int steps = 50, int prompt = 5, int capacity = 128, bool attention = true) {
     SyntheticRun run;
     run.steps = steps;
     run.prompt = prompt;
@@ -86,7 +87,7 @@ inline SyntheticRun make_synthetic_run(int steps = 50, int prompt = 5, int capac
             a.total_bytes_allocated = run.layout.bytes_allocated();
             batch.push_back(a);
         }
-        for (int l = 0; l < c.n_layers; ++l)
+        for (int l = 0; l < c.n_layers && attention; ++l)
             for (int h = 0; h < c.n_heads; ++h) {
                 AttentionEvent e;
                 e.step = s;

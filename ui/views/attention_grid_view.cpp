@@ -43,10 +43,27 @@ void AttentionGridView::rebuild() {
         layers_ = heads_ = 0;
         group_ = 1;
     }
-    thumbs_.clear();
+    // Each thumbnail adds the rows that arrived since the last refresh, within one budget for all.
+    qint64 budget = kCellsPerRefresh;
+    bool complete = true;
     for (int l = 0; l < layers_; ++l)
-        for (int h = 0; h < heads_; ++h)
-            if (const AttentionMatrix* m = run_->attention(l, h)) thumbs_[{l, h}] = render_attention_image(*m, kThumb);
+        for (int h = 0; h < heads_; ++h) {
+            const AttentionMatrix* m = run_->attention(l, h);
+            auto it = thumbs_.find({l, h});
+            if (!m) {
+                if (it != thumbs_.end()) thumbs_.erase(it);
+                continue;
+            }
+            if (it == thumbs_.end()) it = thumbs_.emplace(std::make_pair(l, h), std::make_unique<AttentionImageBuilder>(kThumb)).first;
+            const qint64 before = it->second->cellsRead();
+            if (budget <= 0 || !it->second->update(*m, budget)) complete = false;
+            budget -= it->second->cellsRead() - before;
+        }
+    // Heads of a previous model (more layers or heads) go.
+    for (auto it = thumbs_.begin(); it != thumbs_.end();)
+        it = it->first.first >= layers_ || it->first.second >= heads_ ? thumbs_.erase(it) : std::next(it);
+    up_to_date_ = complete;
+    if (!complete) redraw_->request();
     if (old_layers != layers_ || old_heads != heads_) updateGeometry();
     update();
 }
@@ -66,7 +83,19 @@ QSize AttentionGridView::sizeHint() const {
 
 QImage AttentionGridView::thumbnail(int layer, int head) const {
     auto it = thumbs_.find({layer, head});
-    return it == thumbs_.end() ? QImage() : it->second;
+    return it == thumbs_.end() || it->second->rows() == 0 ? QImage() : it->second->usedImage();
+}
+
+qint64 AttentionGridView::pixelsColored() const {
+    qint64 n = 0;
+    for (const auto& [key, builder] : thumbs_) n += builder->pixelsColored();
+    return n;
+}
+
+int AttentionGridView::fullRecolors() const {
+    int n = 0;
+    for (const auto& [key, builder] : thumbs_) n += builder->fullRecolors();
+    return n;
 }
 
 std::pair<int, int> AttentionGridView::cellAt(const QPoint& pos) const {
@@ -118,11 +147,20 @@ void AttentionGridView::paintEvent(QPaintEvent*) {
                    tr("L%1").arg(l));
         for (int h = 0; h < heads_; ++h) {
             const QRect c = cellRect(l, h);
-            const QImage img = thumbnail(l, h);
-            if (img.isNull())
+            auto it = thumbs_.find({l, h});
+            if (it == thumbs_.end() || it->second->rows() == 0) {
                 p.fillRect(c, palette().midlight());
-            else
-                p.drawImage(c, img);  // scaled with nearest neighbour when smaller than the cell
+            } else {
+                // Scaled with nearest neighbour when smaller than the cell; the last bin may be
+                // partial, so full bins set the scale and the rest is clipped.
+                const AttentionImageBuilder& b = *it->second;
+                const double scale = double(c.width()) * b.bin() / b.rows();
+                p.save();
+                p.setClipRect(c);
+                p.drawImage(QRectF(c.left(), c.top(), b.cells() * scale, b.cells() * scale), b.image(),
+                            QRectF(0, 0, b.cells(), b.cells()));
+                p.restore();
+            }
             if (l == selected_layer && h == selected_head) {
                 p.setPen(QPen(palette().highlight().color(), 3));
                 p.drawRect(c.adjusted(-1, -1, 1, 1));

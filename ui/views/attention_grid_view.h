@@ -6,7 +6,10 @@
 #include <QImage>
 #include <QWidget>
 #include <map>
+#include <memory>
 #include <utility>
+
+#include "views/attention_image_builder.h"
 
 namespace kvs::ui {
 
@@ -27,6 +30,13 @@ public:
     // The thumbnail of one head (null when nothing was captured for it).
     QImage thumbnail(int layer, int head) const;
     static constexpr int kThumb = 56;
+    // Matrix entries read per refresh over all heads at most (see AttentionHeatmap).
+    static constexpr qint64 kCellsPerRefresh = 6'000'000;
+    // Work done so far by all thumbnails: pixels coloured, and times one was coloured anew.
+    qint64 pixelsColored() const;
+    int fullRecolors() const;
+    // Every captured row is in the thumbnails (false while a long run catches up).
+    bool upToDate() const { return up_to_date_; }
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override { return sizeHint(); }
@@ -43,7 +53,8 @@ private:
     RunData* run_;
     RedrawCoalescer* redraw_;
     int layers_ = 0, heads_ = 0, group_ = 1;
-    std::map<std::pair<int, int>, QImage> thumbs_;
+    bool up_to_date_ = true;
+    std::map<std::pair<int, int>, std::unique_ptr<AttentionImageBuilder>> thumbs_;
 };
 
 }  // namespace kvs::ui

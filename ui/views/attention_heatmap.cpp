@@ -35,11 +35,16 @@ AttentionHeatmap::AttentionHeatmap(RunData* run, QWidget* parent) : QWidget(pare
 void AttentionHeatmap::refreshNow() { redraw_->flush(); }
 
 void AttentionHeatmap::rebuild() {
+    if (layer_ != run_->selectedLayer() || head_ != run_->selectedHead()) builder_.reset();
     layer_ = run_->selectedLayer();
     head_ = run_->selectedHead();
     const AttentionMatrix* m = run_->attention(layer_, head_);
-    size_ = m ? m->size : 0;
-    image_ = m ? render_attention_image(*m, kMaxSide) : QImage();
+    if (!m) {
+        if (builder_.rows() > 0) builder_.reset();
+    } else if (!builder_.update(*m, kCellsPerRefresh)) {
+        redraw_->request();  // the rest at the next refresh
+    }
+    size_ = builder_.rows();
     update();
 }
 
@@ -107,13 +112,20 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     p.drawText(QRect(0, 0, width(), kTitleHeight), Qt::AlignCenter,
                tr("Layer %1, head %2 (reads KV head %3): %4 positions").arg(layer_).arg(head_).arg(kv_head).arg(size_));
     const QRect r = matrixRect();
-    if (image_.isNull() || r.width() <= 0) {
+    if (size_ == 0 || r.width() <= 0) {
         p.drawText(rect(), Qt::AlignCenter,
                    tr("No attention captured for this head yet.\nTurn on attention capture and run a step."));
         return;
     }
-    // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small.
-    p.drawImage(r, image_);
+    // Nearest-neighbour scaling keeps cell edges crisp when the matrix is small. The last bin
+    // may hold fewer positions than the others: whole pixels are drawn at the scale of full
+    // bins and the part past the matrix is clipped.
+    const int cells = builder_.cells();
+    const double scale = double(r.width()) * builder_.bin() / size_;  // widget pixels per image pixel
+    p.save();
+    p.setClipRect(r);
+    p.drawImage(QRectF(r.left(), r.top(), cells * scale, cells * scale), builder_.image(), QRectF(0, 0, cells, cells));
+    p.restore();
     p.setPen(palette().mid().color());
     p.drawRect(r.adjusted(0, 0, -1, -1));
 
@@ -146,13 +158,16 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
     }
     p.drawText(QRect(0, r.top() - kLabelHeight, kLabelWidth, 16), Qt::AlignLeft, tr("query ↓ key →"));
 
-    // Legend: the colour bar with probabilities (the scale is sqrt(p)).
+    // Legend: the colour bar with probabilities (the scale is sqrt(p)), drawn once per height.
     const QRect bar(r.right() + 16, r.top(), 14, std::max(20, r.height() - 24));
-    for (int y = 0; y < bar.height(); ++y) {
-        const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
-        p.setPen(QColor(attention_color(t * t)));
-        p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+    if (legend_.height() != bar.height()) {
+        legend_ = QImage(1, bar.height(), QImage::Format_RGB32);
+        for (int y = 0; y < bar.height(); ++y) {
+            const float t = 1.0f - float(y) / std::max(1, bar.height() - 1);
+            legend_.setPixel(0, y, attention_color(t * t));
+        }
     }
+    p.drawImage(bar, legend_);
     p.setPen(palette().text().color());
     p.drawRect(bar.adjusted(0, 0, -1, -1));
     for (double prob : {0.0, 0.05, 0.25, 0.5, 1.0}) {

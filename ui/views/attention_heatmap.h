@@ -7,6 +7,8 @@
 #include <QWidget>
 #include <utility>
 
+#include "views/attention_image_builder.h"
+
 namespace kvs::ui {
 
 class RunData;
@@ -18,10 +20,15 @@ public:
     explicit AttentionHeatmap(RunData* run, QWidget* parent = nullptr);
 
     void refreshNow();
-    // The rendered matrix (before scaling to the widget): rows x columns = min(size, maxSide).
-    const QImage& image() const { return image_; }
+    // The rendered matrix (before scaling to the widget): a pixel per position up to kMaxSide
+    // positions, beyond that a pixel per bin of 2, 4, ... positions.
+    QImage image() const { return builder_.usedImage(); }
     int matrixSize() const { return size_; }
     static constexpr int kMaxSide = 1024;
+    // Matrix entries read per refresh at most: a long matrix shown for the first time (a new
+    // head, a tab brought to the front) fills in over a few refreshes instead of in one stall.
+    static constexpr qint64 kCellsPerRefresh = 3'000'000;
+    const AttentionImageBuilder& builder() const { return builder_; }
     // Text of the tooltip for the cell under a widget position; empty outside the matrix.
     QString tooltipAt(const QPoint& pos) const;
     // The query rows of the selected step (first row, count), framed in orange; count 0 when
@@ -42,7 +49,8 @@ private:
 
     RunData* run_;
     RedrawCoalescer* redraw_;
-    QImage image_;
+    AttentionImageBuilder builder_{kMaxSide};
+    QImage legend_;  // the colour bar, one pixel wide
     int size_ = 0;
     int layer_ = 0, head_ = 0;
 };

@@ -1,5 +1,6 @@
 #pragma once
-// Renders a causal attention matrix to an image once per update; widgets then only scale it.
+// Renders a whole causal attention matrix to an image at once (exports, tests); the live views
+// keep theirs up to date row by row with AttentionImageBuilder, which this uses.
 #include <QImage>
 
 namespace kvs::ui {
@@ -7,8 +8,9 @@ namespace kvs::ui {
 struct AttentionMatrix;
 
 // rows = query positions, columns = key positions. A matrix larger than max_side is reduced
-// by area averaging: each pixel is the mean probability of the visible (causal) cells it
-// covers, so a 2048-token matrix becomes a max_side image without aliasing away thin lines.
+// by area averaging over bins of 2, 4, 8, ... cells a side: each pixel is the mean probability
+// of the visible (causal) cells it covers, so a 2048-token matrix becomes an image of at most
+// max_side pixels a side without aliasing away thin lines.
 // Masked cells (key after query) are light grey. Colour encodes sqrt(p) so that the many small
 // weights of a long row stay distinguishable from zero.
 QImage render_attention_image(const AttentionMatrix& m, int max_side);

@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QValueAxis>
+#include <algorithm>
 #include <cmath>
 
 namespace kvs::ui {
@@ -41,6 +42,28 @@ void set_nice_range(QValueAxis* axis, double max, double min) {
     const int ticks = int(std::lround((top - min) / step)) + 1;
     if (axis->min() != min || axis->max() != top) axis->setRange(min, top);
     if (axis->tickCount() != ticks) axis->setTickCount(ticks);
+}
+
+void set_nice_int_range(QValueAxis* axis, int max) {
+    max = std::max(max, 1);
+    // About five intervals of 1, 2 or 5 times a power of ten, never below 1.
+    long long step = 1;
+    for (long long magnitude = 1; step * 5 < max; magnitude *= 10) {
+        for (long long m : {1, 2, 5}) {
+            step = m * magnitude;
+            if (step * 5 >= max) break;
+        }
+        if (step * 5 >= max) break;
+    }
+    const long long top = (max + step - 1) / step * step;
+    const int ticks = int(top / step) + 1;
+    if (axis->min() != 0.0 || axis->max() != double(top)) axis->setRange(0.0, double(top));
+    if (axis->tickCount() != ticks) axis->setTickCount(ticks);
+}
+
+int plot_pixels(const QChart* chart) {
+    const int width = int(chart->plotArea().width());
+    return width >= 64 ? width : 1024;
 }
 
 void set_title_if_changed(QChart* chart, const QString& title) {

@@ -26,6 +26,12 @@ QString human_flops(double flops);
 // out all of the chart's series again, so a chart that grows by a point a step would otherwise
 // pay that on every redraw.
 void set_nice_range(QValueAxis* axis, double max, double min = 0.0);
+// The same for an axis of whole numbers (positions, steps): ticks at whole numbers only, at
+// least 1 apart, so that a short or empty run does not label its axis "0 0 0 0 0 1".
+void set_nice_int_range(QValueAxis* axis, int max);
+// The plot's width in pixels, for grouping samples into pixel columns; before the chart is
+// laid out (a view never shown), a typical width.
+int plot_pixels(const QChart* chart);
 // Sets text only when it differs (a new chart or axis title also lays the chart out again).
 void set_title_if_changed(QChart* chart, const QString& title);
 void set_title_if_changed(QAbstractAxis* axis, const QString& title);

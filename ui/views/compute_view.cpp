@@ -19,6 +19,8 @@
 
 #include "run_data.h"
 #include "views/axis_units.h"
+#include "views/column_bars.h"
+#include "views/decimated_series.h"
 #include "views/op_breakdown_model.h"
 #include "views/step_costs.h"
 #include "views/view_help.h"
@@ -100,6 +102,8 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
         a->attachAxis(step_axis_y_);
     }
     step_view_ = make_view(step_chart_);
+    prefill_bars_ = std::make_unique<ColumnBars>(prefill_area_->upperSeries());
+    decode_bars_ = std::make_unique<ColumnBars>(decode_area_->upperSeries());
 
     // Cumulative FLOPs with and without the cache.
     cumulative_chart_ = new QChart;
@@ -122,6 +126,8 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
         s->attachAxis(cumulative_y_);
     }
     cumulative_view_ = make_view(cumulative_chart_);
+    cached_ = std::make_unique<DecimatedSeries>(cached_line_);
+    uncached_ = std::make_unique<DecimatedSeries>(uncached_line_);
 
     // Arithmetic intensity.
     intensity_chart_ = new QChart;
@@ -172,16 +178,21 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
 
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::runStarted, this, [this] {
-        costs_.clear();
+        resetSeries();
         redraw_->request();
     });
     connect(run_, &RunData::cleared, this, [this] {
-        costs_.clear();
+        resetSeries();
         redraw_->request();
     });
+    // A new plot size regroups the columns.
+    for (QChart* chart : {step_chart_, cumulative_chart_})
+        connect(chart, &QChart::plotAreaChanged, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::selectionChanged, this, &ComputeView::rebuildBreakdown);
     rebuild();
 }
+
+ComputeView::~ComputeView() = default;
 
 QWidget* ComputeView::framed(QWidget* content, const QString& help) {
     auto* box = new QWidget;
@@ -195,43 +206,46 @@ QWidget* ComputeView::framed(QWidget* content, const QString& help) {
 void ComputeView::refreshNow() { redraw_->flush(); }
 
 double ComputeView::stepBarFlops(int step) const {
-    // Read back from what is drawn: the top of the bar whose span holds `step`.
-    for (QAreaSeries* area : {prefill_area_, decode_area_}) {
-        const QList<QPointF> points = area->upperSeries()->points();
-        for (int i = 0; i + 1 < points.size(); ++i) {
-            const QPointF& a = points[i];
-            const QPointF& b = points[i + 1];
-            if (a.y() > 0 && a.y() == b.y() && a.x() < step && b.x() > step) return a.y() * step_unit_.scale;
-        }
-    }
-    return 0.0;
+    // What is drawn: the bar (or the pixel column of bars) that holds `step`.
+    return std::max(prefill_bars_->drawnValue(step), decode_bars_->drawnValue(step));
+}
+
+qint64 ComputeView::pointsWritten() const {
+    return prefill_bars_->pointsWritten() + decode_bars_->pointsWritten() + cached_->pointsWritten() +
+           uncached_->pointsWritten();
+}
+
+void ComputeView::resetSeries() {
+    costs_.clear();
+    consumed_ = 0;
+    prefill_bars_->clear();
+    decode_bars_->clear();
+    cached_->clear();
+    uncached_->clear();
+    sums_ = {};
 }
 
 void ComputeView::rebuild() {
     append_step_costs(*run_, costs_);
+    if (costs_.size() < consumed_) resetSeries();
+    // Only the steps that arrived since the last redraw are added.
+    for (; consumed_ < costs_.size(); ++consumed_) {
+        const StepCost& c = costs_[consumed_];
+        (c.phase == Phase::Prefill ? *prefill_bars_ : *decode_bars_).append(c.step, c.flops);
+        sums_.max_step = std::max(sums_.max_step, c.flops);
+        sums_.cached += c.flops;
+        sums_.uncached += c.uncached_flops;
+        const double x = c.first_pos + c.n_positions;
+        cached_->append(x, sums_.cached);
+        uncached_->append(x, sums_.uncached);
+        (c.phase == Phase::Prefill ? sums_.prefill_flops : sums_.decode_flops) += c.flops;
+        (c.phase == Phase::Prefill ? sums_.prefill_bytes : sums_.decode_bytes) += c.bytes;
+    }
     const std::vector<StepCost>& costs = costs_;
 
-    // Per-step bars, one area series per phase. Each bar is an outline (left edge, top, right
-    // edge); past kGapSteps the bars touch, so a long run costs two points per step.
-    double max_step = 0.0;
-    for (const auto& c : costs) max_step = std::max(max_step, c.flops);
-    const AxisUnit step_unit = flop_unit_for(max_step);
-    const bool gaps = costs.size() <= kGapSteps;
-    const double half = gaps ? 0.4 : 0.5;
-    QList<QPointF> prefill, decode;
-    for (const auto& c : costs) {
-        QList<QPointF>& bars = c.phase == Phase::Prefill ? prefill : decode;
-        const double v = c.flops / step_unit.scale;
-        const double left = c.step - half, right = c.step + half;
-        if (gaps || bars.isEmpty() || bars.back().x() != left) bars.append({left, 0.0});
-        bars.append({left, v});
-        bars.append({right, v});
-        if (gaps) bars.append({right, 0.0});
-    }
-    for (QList<QPointF>* bars : {&prefill, &decode})
-        if (!gaps && !bars->isEmpty()) bars->append({bars->back().x(), 0.0});
-    prefill_area_->upperSeries()->replace(prefill);
-    decode_area_->upperSeries()->replace(decode);
+    // Per-step bars, one outline per phase: a bar per step while they are wider than a pixel
+    // (apart while there are few), then a bar per column of two pixels.
+    const AxisUnit step_unit = flop_unit_for(sums_.max_step);
     const double last_step = costs.empty() ? 1.0 : std::max(1.0, double(costs.back().step));
     // The step axis ends at a round step count so that it changes (and the chart is laid out
     // again) only now and then, not on every step.
@@ -243,27 +257,26 @@ void ComputeView::rebuild() {
     if (coarser) step_axis_x_->setTickInterval(interval);
     if (step_axis_x_->max() != axis_end) step_axis_x_->setRange(-0.5, axis_end);
     if (!coarser && step_axis_x_->tickInterval() != interval) step_axis_x_->setTickInterval(interval);
-    set_nice_range(step_axis_y_, std::max(max_step / step_unit.scale * 1.05, 1e-9));
+    const int steps_per_column = int(std::floor(column_width(-0.5, axis_end, plot_pixels(step_chart_))));
+    const bool gaps = costs.size() <= kGapSteps;
+    for (ColumnBars* bars : {prefill_bars_.get(), decode_bars_.get()}) {
+        bars->setLayout(steps_per_column, gaps);
+        bars->sync(step_unit.scale);
+    }
+    set_nice_range(step_axis_y_, std::max(sums_.max_step / step_unit.scale * 1.05, 1.0));
     set_title_if_changed(step_axis_y_, step_unit.name);
     step_unit_ = step_unit;
 
     // Cumulative FLOPs against the sequence length each step reaches.
-    QList<QPointF> cached, uncached;
-    double sum_cached = 0.0, sum_uncached = 0.0;
-    for (const auto& c : costs) {
-        sum_cached += c.flops;
-        sum_uncached += c.uncached_flops;
-        const double x = c.first_pos + c.n_positions;
-        cached.append({x, sum_cached});
-        uncached.append({x, sum_uncached});
-    }
+    const double sum_cached = sums_.cached, sum_uncached = sums_.uncached;
     const AxisUnit cum_unit = flop_unit_for(std::max(sum_cached, sum_uncached));
-    for (auto* list : {&cached, &uncached})
-        for (QPointF& pt : *list) pt.setY(pt.y() / cum_unit.scale);
-    cached_line_->replace(cached);
-    uncached_line_->replace(uncached);
-    set_nice_range(cumulative_x_, cached.isEmpty() ? 1.0 : std::max(1.0, cached.back().x()));
-    set_nice_range(cumulative_y_, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1e-9));
+    set_nice_int_range(cumulative_x_, costs.empty() ? 1 : std::max(1, costs.back().first_pos + costs.back().n_positions));
+    const double cum_width = column_width(0.0, cumulative_x_->max(), plot_pixels(cumulative_chart_));
+    for (DecimatedSeries* line : {cached_.get(), uncached_.get()}) {
+        line->setColumns(0.0, cum_width);
+        line->sync(cum_unit.scale);
+    }
+    set_nice_range(cumulative_y_, std::max(std::max(sum_cached, sum_uncached) / cum_unit.scale * 1.05, 1.0));
     set_title_if_changed(cumulative_y_, cum_unit.name);
     set_title_if_changed(cumulative_chart_, !costs.empty() && sum_cached > 0
                                                 ? tr("Cumulative FLOPs: without the cache %1x more")
@@ -271,13 +284,8 @@ void ComputeView::rebuild() {
                                                 : tr("Cumulative FLOPs: with vs without KV cache"));
 
     // Intensity: prefill against the decode steps taken together.
-    double pf = 0, pb = 0, df = 0, db = 0;
-    for (const auto& c : costs) {
-        (c.phase == Phase::Prefill ? pf : df) += c.flops;
-        (c.phase == Phase::Prefill ? pb : db) += c.bytes;
-    }
-    const double prefill_intensity = pb > 0 ? pf / pb : 0.0;
-    const double decode_intensity = db > 0 ? df / db : 0.0;
+    const double prefill_intensity = sums_.prefill_bytes > 0 ? sums_.prefill_flops / sums_.prefill_bytes : 0.0;
+    const double decode_intensity = sums_.decode_bytes > 0 ? sums_.decode_flops / sums_.decode_bytes : 0.0;
     if (intensity_set_->count() != 2) {
         intensity_set_->remove(0, intensity_set_->count());
         intensity_set_->append({prefill_intensity, decode_intensity});

@@ -4,6 +4,7 @@
 // measured times when present, and the arithmetic intensity of prefill against decode.
 #include <QWidget>
 
+#include <memory>
 #include <vector>
 
 #include "views/axis_units.h"
@@ -25,11 +26,14 @@ namespace kvs::ui {
 class RunData;
 class RedrawCoalescer;
 class OpBreakdownModel;
+class ColumnBars;
+class DecimatedSeries;
 
 class ComputeView : public QWidget {
     Q_OBJECT
 public:
     explicit ComputeView(RunData* run, QWidget* parent = nullptr);
+    ~ComputeView() override;
 
     void refreshNow();
     QChartView* stepChartView() const { return step_view_; }
@@ -46,9 +50,12 @@ public:
     OpBreakdownModel* breakdownModel() const { return breakdown_; }
     // The step the breakdown shows: the selected one, else the last.
     int breakdownStep() const { return breakdown_step_; }
+    // Points handed to the charts so far (the work of the refreshes; see SeriesTail).
+    qint64 pointsWritten() const;
 
 private:
     void rebuild();
+    void resetSeries();
     void rebuildBreakdown();
     QWidget* framed(QWidget* content, const QString& help);
 
@@ -61,6 +68,13 @@ private:
     QValueAxis* step_axis_x_;
     AxisUnit step_unit_;
     std::vector<StepCost> costs_;  // of the steps so far, extended as steps arrive
+    std::size_t consumed_ = 0;     // costs_ already added to the charts
+    struct Sums {
+        double max_step = 0.0, cached = 0.0, uncached = 0.0;
+        double prefill_flops = 0.0, prefill_bytes = 0.0, decode_flops = 0.0, decode_bytes = 0.0;
+    } sums_;
+    std::unique_ptr<ColumnBars> prefill_bars_, decode_bars_;
+    std::unique_ptr<DecimatedSeries> cached_, uncached_;
     QValueAxis* step_axis_y_;
     QChart* cumulative_chart_;
     QChartView* cumulative_view_;

@@ -19,36 +19,10 @@
 #include "human_units.h"
 #include "model/model_presets.h"
 #include "run_data.h"
+#include "views/decimated_series.h"
 #include "views/view_help.h"
 
 namespace kvs::ui {
-
-std::vector<KvPositionSample> kv_samples_per_position(const RunData& run) {
-    std::vector<KvPositionSample> out;
-    int prev_pos = 0;
-    double prev_total = 0.0;
-    std::vector<double> prev_layers;
-    for (const KvPoint& p : run.kvPoints()) {
-        if (p.positions <= prev_pos) continue;  // a step that wrote nothing (or a rewind)
-        const int n_layers = int(p.layer_bytes_used.size());
-        prev_layers.resize(std::size_t(n_layers), 0.0);
-        const int span = p.positions - prev_pos;
-        for (int q = prev_pos + 1; q <= p.positions; ++q) {
-            const double f = double(q - prev_pos) / span;
-            KvPositionSample s;
-            s.position = q;
-            s.total_bytes = prev_total + (double(p.total_bytes_used) - prev_total) * f;
-            s.layer_bytes.resize(std::size_t(n_layers));
-            for (int l = 0; l < n_layers; ++l)
-                s.layer_bytes[l] = prev_layers[l] + (double(p.layer_bytes_used[l]) - prev_layers[l]) * f;
-            out.push_back(std::move(s));
-        }
-        prev_pos = p.positions;
-        prev_total = double(p.total_bytes_used);
-        for (int l = 0; l < n_layers; ++l) prev_layers[l] = double(p.layer_bytes_used[l]);
-    }
-    return out;
-}
 
 namespace {
 
@@ -102,6 +76,8 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     chart_view_ = new QChartView(chart_);
     chart_view_->setRenderHint(QPainter::Antialiasing);
     chart_view_->setMinimumSize(320, 240);
+    total_line_ = std::make_unique<DecimatedSeries>(total_);
+    formula_line_ = std::make_unique<DecimatedSeries>(formula_);
 
     stacked_box_ = new QCheckBox(tr("Stack per layer"));
     stacked_box_->setChecked(true);
@@ -161,14 +137,65 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     layout->addWidget(projection_panel_, 1);
 
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::runStarted, redraw_, &RedrawCoalescer::request);
-    connect(run_, &RunData::cleared, redraw_, &RedrawCoalescer::request);
+    connect(run_, &RunData::runStarted, this, [this] {
+        resetSamples();
+        redraw_->request();
+    });
+    connect(run_, &RunData::cleared, this, [this] {
+        resetSamples();
+        redraw_->request();
+    });
+    // A new plot size regroups the pixel columns.
+    connect(chart_, &QChart::plotAreaChanged, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::selectionChanged, this, &KvMemoryView::updateSelectionMarker);
     rebuild();
     rebuildProjections();
 }
 
+KvMemoryView::~KvMemoryView() = default;
+
 void KvMemoryView::refreshNow() { redraw_->flush(); }
+
+qint64 KvMemoryView::pointsWritten() const {
+    qint64 n = total_line_->pointsWritten() + formula_line_->pointsWritten();
+    for (const auto& b : band_lower_) n += b->pointsWritten();
+    for (const auto& b : band_upper_) n += b->pointsWritten();
+    return n;
+}
+
+int KvMemoryView::pointsShown() const {
+    int n = total_line_->pointCount() + formula_line_->pointCount();
+    for (const auto& b : band_lower_) n += b->pointCount();
+    for (const auto& b : band_upper_) n += b->pointCount();
+    return n;
+}
+
+void KvMemoryView::resetSamples() {
+    sampler_.reset();
+    total_line_->clear();
+    formula_line_->clear();
+    for (auto& b : band_lower_) b->clear();
+    for (auto& b : band_upper_) b->clear();
+    last_pos_ = 0;
+    max_bytes_ = 0.0;
+}
+
+void KvMemoryView::addSamples(const std::vector<KvPositionSample>& samples) {
+    const KvLayout layout = run_->hasRun() ? run_->run().kv_layout : KvLayout{};
+    for (const KvPositionSample& s : samples) {
+        const double x = s.position;
+        total_line_->append(x, s.total_bytes);
+        formula_line_->append(x, double(layout.bytes_for(s.position)));
+        double running = 0.0;
+        for (std::size_t l = 0; l < band_upper_.size(); ++l) {
+            band_lower_[l]->append(x, running);
+            if (l < s.layer_bytes.size()) running += s.layer_bytes[l];
+            band_upper_[l]->append(x, running);
+        }
+        last_pos_ = s.position;
+        max_bytes_ = std::max(max_bytes_, s.total_bytes);
+    }
+}
 
 void KvMemoryView::setStackedLayers(bool on) {
     stacked_box_->setChecked(on);
@@ -194,40 +221,42 @@ QStringList KvMemoryView::projectedPresets() const {
 }
 
 void KvMemoryView::rebuild() {
-    const std::vector<KvPositionSample> samples = kv_samples_per_position(*run_);
+    if (run_->steps().size() < sampler_.stepsRead()) resetSamples();  // the run was cut back
+    updateLayerAreas();  // before the new samples, so that new bands get them too
+    addSamples(sampler_.take(*run_));
     const bool has_run = run_->hasRun();
     const KvLayout layout = has_run ? run_->run().kv_layout : KvLayout{};
-    const int last_pos = samples.empty() ? 0 : samples.back().position;
     const double allocated = run_->kvPoints().empty() ? double(layout.bytes_allocated())
                                                       : double(run_->kvPoints().back().total_bytes_allocated);
     // The capacity is usually far above a short run's bytes: scaled to it, the run would be a
     // sliver at the bottom. The axis fits the run unless asked to take in the capacity.
-    double max_bytes = samples.empty() || capacity_box_->isChecked() ? allocated : 0.0;
-    for (const auto& s : samples) max_bytes = std::max(max_bytes, s.total_bytes);
+    const double max_bytes = std::max(last_pos_ == 0 || capacity_box_->isChecked() ? allocated : 0.0, max_bytes_);
     unit_ = byte_unit_for(max_bytes);
 
-    QList<QPointF> measured, formula;
-    measured.reserve(qsizetype(samples.size()));
-    formula.reserve(qsizetype(samples.size()));
-    for (const auto& s : samples) {
-        measured.append({double(s.position), s.total_bytes / unit_.scale});
-        formula.append({double(s.position), double(layout.bytes_for(s.position)) / unit_.scale});
+    set_nice_int_range(axis_x_, std::max(1, last_pos_));
+    const double width = column_width(0.0, axis_x_->max(), plot_pixels(chart_));
+    for (DecimatedSeries* line : {total_line_.get(), formula_line_.get()}) {
+        line->setColumns(0.0, width);
+        line->sync(unit_.scale);
     }
-    total_->replace(measured);
-    formula_->replace(formula);
-    const double x_max = std::max(1, last_pos);
-    capacity_->replace(QList<QPointF>{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}});
+    for (std::size_t l = 0; l < band_upper_.size(); ++l)
+        for (DecimatedSeries* edge : {band_lower_[l].get(), band_upper_[l].get()}) {
+            edge->setColumns(0.0, width);
+            edge->sync(unit_.scale);
+        }
+    const double x_max = std::max(1, last_pos_);
+    const QList<QPointF> capacity{{0.0, allocated / unit_.scale}, {x_max, allocated / unit_.scale}};
+    if (capacity_->points() != capacity) capacity_->replace(capacity);
     const bool off_scale = allocated > max_bytes * 1.05;
     const QString capacity_name =
         off_scale ? tr("allocated %1 (off scale)").arg(human_bytes(std::int64_t(allocated)))
                   : tr("allocated %1 (%2 positions)").arg(human_bytes(std::int64_t(allocated))).arg(layout.capacity);
     if (capacity_->name() != capacity_name) capacity_->setName(capacity_name);
 
-    rebuildLayerAreas(samples);
     updateSelectionMarker();
 
-    set_nice_range(axis_x_, x_max);
-    set_nice_range(axis_y_, std::max(max_bytes / unit_.scale * 1.05, 1e-9));
+    // An empty chart gets a 0..1 B axis rather than one labelled in billionths of a byte.
+    set_nice_range(axis_y_, max_bytes > 0 ? max_bytes / unit_.scale * 1.05 : 1.0);
     set_title_if_changed(axis_y_, tr("KV cache (%1)").arg(unit_.name));
     if (has_run) {
         const auto& c = run_->run().config;
@@ -247,28 +276,32 @@ void KvMemoryView::rebuild() {
 void KvMemoryView::updateSelectionMarker() {
     // A vertical line at the cache length after the selected step, up to its bytes.
     const int selected = run_->selectedStep();
-    for (const KvPoint& p : run_->kvPoints()) {
-        if (p.step != selected) continue;
+    const auto& points = run_->kvPoints();
+    if (selected >= 0 && selected < int(points.size()) && points[std::size_t(selected)].step == selected) {
+        const KvPoint& p = points[std::size_t(selected)];
         const double x = p.positions, y = double(p.total_bytes_used) / unit_.scale;
-        selection_->replace(QList<QPointF>{{x, 0.0}, {x, y}});
-        selection_->setName(tr("step %1: %2").arg(selected).arg(human_bytes(p.total_bytes_used)));
+        const QList<QPointF> marker{{x, 0.0}, {x, y}};
+        if (selection_->points() != marker) selection_->replace(marker);
+        const QString name = tr("step %1: %2").arg(selected).arg(human_bytes(p.total_bytes_used));
+        if (selection_->name() != name) selection_->setName(name);
         return;
     }
-    selection_->clear();
-    selection_->setName(tr("selected step"));
+    if (selection_->count() > 0) selection_->clear();
+    if (selection_->name() != tr("selected step")) selection_->setName(tr("selected step"));
 }
 
-void KvMemoryView::rebuildLayerAreas(const std::vector<KvPositionSample>& samples) {
-    const int n_layers = stacked_box_->isChecked() && !samples.empty() ? int(samples.back().layer_bytes.size()) : 0;
-    while (int(layer_areas_.size()) > n_layers) {
-        QAreaSeries* a = layer_areas_.back();
-        layer_areas_.pop_back();
+void KvMemoryView::updateLayerAreas() {
+    const int n_layers = stacked_box_->isChecked() && run_->hasRun() ? run_->run().config.n_layers : 0;
+    if (n_layers == int(layer_areas_.size())) return;
+    // The bands change (stacking toggled, a new model): drop them and build them from the start.
+    for (QAreaSeries* a : layer_areas_) {
         chart_->removeSeries(a);
         delete a;
     }
-    const bool grows = int(layer_areas_.size()) < n_layers;
-    while (int(layer_areas_.size()) < n_layers) {
-        const int l = int(layer_areas_.size());
+    layer_areas_.clear();
+    band_lower_.clear();
+    band_upper_.clear();
+    for (int l = 0; l < n_layers; ++l) {
         auto* area = new QAreaSeries(new QLineSeries, new QLineSeries);
         area->upperSeries()->setParent(area);
         area->lowerSeries()->setParent(area);
@@ -279,8 +312,10 @@ void KvMemoryView::rebuildLayerAreas(const std::vector<KvPositionSample>& sample
         area->attachAxis(axis_x_);
         area->attachAxis(axis_y_);
         layer_areas_.push_back(area);
+        band_lower_.push_back(std::make_unique<DecimatedSeries>(area->lowerSeries()));
+        band_upper_.push_back(std::make_unique<DecimatedSeries>(area->upperSeries()));
     }
-    if (grows) {
+    if (n_layers > 0) {
         // Series are drawn in the order they were added: put the lines back on top of the areas.
         for (QLineSeries* s : {total_, formula_, capacity_, selection_}) {
             chart_->removeSeries(s);
@@ -288,24 +323,16 @@ void KvMemoryView::rebuildLayerAreas(const std::vector<KvPositionSample>& sample
             s->attachAxis(axis_x_);
             s->attachAxis(axis_y_);
         }
+        // A legend entry per layer drowns the legend for deep models: show the first few only.
+        for (int l = 0; l < n_layers; ++l)
+            for (QLegendMarker* m : chart_->legend()->markers(layer_areas_[l])) m->setVisible(l < 6);
     }
-    std::vector<double> running(samples.size(), 0.0);
-    for (int l = 0; l < n_layers; ++l) {
-        QList<QPointF> lower, upper;
-        lower.reserve(qsizetype(samples.size()));
-        upper.reserve(qsizetype(samples.size()));
-        for (std::size_t i = 0; i < samples.size(); ++i) {
-            const double x = samples[i].position;
-            lower.append({x, running[i] / unit_.scale});
-            if (std::size_t(l) < samples[i].layer_bytes.size()) running[i] += samples[i].layer_bytes[l];
-            upper.append({x, running[i] / unit_.scale});
-        }
-        layer_areas_[l]->lowerSeries()->replace(lower);
-        layer_areas_[l]->upperSeries()->replace(upper);
-    }
-    // A legend entry per layer drowns the legend for deep models: show the first few only.
-    for (int l = 0; l < n_layers; ++l)
-        for (QLegendMarker* m : chart_->legend()->markers(layer_areas_[l])) m->setVisible(l < 6);
+    // The new bands need the samples so far: read the run again from its start.
+    sampler_.reset();
+    total_line_->clear();
+    formula_line_->clear();
+    last_pos_ = 0;
+    max_bytes_ = 0.0;
 }
 
 void KvMemoryView::rebuildProjections() {

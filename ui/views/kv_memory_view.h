@@ -4,9 +4,11 @@
 // behind a toggle, projects the same formula for real models from the presets.
 #include <QWidget>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "views/axis_units.h"
+#include "views/kv_position_sampler.h"
 
 class QAreaSeries;
 class QChart;
@@ -21,22 +23,13 @@ namespace kvs::ui {
 
 class RunData;
 class RedrawCoalescer;
-
-// The cache after `position` positions are stored: total bytes and bytes of each layer.
-struct KvPositionSample {
-    int position = 0;
-    double total_bytes = 0.0;
-    std::vector<double> layer_bytes;
-};
-
-// One sample per position 1..N. A prefill writes its positions in one step; the bytes of the
-// positions inside it are spread evenly (every position of a layer takes the same bytes).
-std::vector<KvPositionSample> kv_samples_per_position(const RunData& run);
+class DecimatedSeries;
 
 class KvMemoryView : public QWidget {
     Q_OBJECT
 public:
     explicit KvMemoryView(RunData* run, QWidget* parent = nullptr);
+    ~KvMemoryView() override;
 
     // Rebuilds the charts now instead of at the next coalesced redraw.
     void refreshNow();
@@ -58,10 +51,16 @@ public:
     void setProjectionsVisible(bool on);
     // Preset names currently projected.
     QStringList projectedPresets() const;
+    // Points handed to the chart so far (the work of the refreshes; see SeriesTail).
+    qint64 pointsWritten() const;
+    // Points the main chart holds now, over all its series.
+    int pointsShown() const;
 
 private:
     void rebuild();
-    void rebuildLayerAreas(const std::vector<KvPositionSample>& samples);
+    void resetSamples();
+    void addSamples(const std::vector<KvPositionSample>& samples);
+    void updateLayerAreas();
     void rebuildProjections();
     void updateSelectionMarker();
 
@@ -76,6 +75,14 @@ private:
     QLineSeries* capacity_;
     QLineSeries* selection_;
     std::vector<QAreaSeries*> layer_areas_;
+    // The chart's lines, fed one sample per position and decimated to the plot's pixels; the
+    // layer bands (lower and upper edge of each) exist while the layers are stacked.
+    KvPositionSampler sampler_;
+    std::unique_ptr<DecimatedSeries> total_line_, formula_line_;
+    std::vector<std::unique_ptr<DecimatedSeries>> band_lower_, band_upper_;
+    int n_layers_ = 0;
+    int last_pos_ = 0;
+    double max_bytes_ = 0.0;
     QCheckBox* stacked_box_;
     QCheckBox* capacity_box_;
     QCheckBox* projection_box_;

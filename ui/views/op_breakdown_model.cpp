@@ -1,5 +1,7 @@
 #include "views/op_breakdown_model.h"
 
+#include <algorithm>
+
 #include "human_units.h"
 #include "views/axis_units.h"
 
@@ -8,11 +10,17 @@ namespace kvs::ui {
 OpBreakdownModel::OpBreakdownModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void OpBreakdownModel::setOps(std::vector<OpTotal> ops) {
-    beginResetModel();
+    // The same ops with new numbers (the next step of a run): the rows stay, their values change,
+    // and the table keeps its layout instead of measuring every cell again.
+    const bool same_rows = !ops_.empty() && ops.size() == ops_.size() &&
+                           std::equal(ops.begin(), ops.end(), ops_.begin(),
+                                      [](const OpTotal& a, const OpTotal& b) { return a.op == b.op; });
+    if (!same_rows) beginResetModel();
     ops_ = std::move(ops);
     total_flops_ = 0.0;
     for (const auto& o : ops_) total_flops_ += o.flops;
-    endResetModel();
+    if (!same_rows) endResetModel();
+    else emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
 int OpBreakdownModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(ops_.size()); }

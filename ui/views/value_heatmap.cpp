@@ -27,11 +27,21 @@ void ValueHeatmap::setMatrix(int rows, int columns, std::vector<float> values) {
     for (float v : values_) max_abs_ = std::max(max_abs_, std::abs(v));
     image_ = QImage();
     if (rows_ > 0 && columns_ > 0 && values_.size() >= std::size_t(rows_) * columns_) {
-        image_ = QImage(columns_, rows_, QImage::Format_RGB32);
+        const int bin = (rows_ + kMaxImageRows - 1) / kMaxImageRows;
+        const int image_rows = (rows_ + bin - 1) / bin;
+        image_ = QImage(columns_, image_rows, QImage::Format_RGB32);
         const float inv = max_abs_ > 0 ? 1.0f / max_abs_ : 0.0f;
-        for (int r = 0; r < rows_; ++r) {
-            auto* line = reinterpret_cast<QRgb*>(image_.scanLine(r));
-            for (int c = 0; c < columns_; ++c) line[c] = diverging_color(values_[std::size_t(r) * columns_ + c] * inv);
+        std::vector<float> peak(static_cast<std::size_t>(columns_));
+        for (int ir = 0; ir < image_rows; ++ir) {
+            const int first = ir * bin, last = std::min(rows_, first + bin);
+            std::copy_n(values_.data() + std::size_t(first) * columns_, columns_, peak.begin());
+            for (int r = first + 1; r < last; ++r)
+                for (int c = 0; c < columns_; ++c) {
+                    const float v = values_[std::size_t(r) * columns_ + c];
+                    if (std::abs(v) > std::abs(peak[std::size_t(c)])) peak[std::size_t(c)] = v;
+                }
+            auto* line = reinterpret_cast<QRgb*>(image_.scanLine(ir));
+            for (int c = 0; c < columns_; ++c) line[c] = diverging_color(peak[std::size_t(c)] * inv);
         }
     }
     update();

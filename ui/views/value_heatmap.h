@@ -1,6 +1,9 @@
 #pragma once
 // A [rows, columns] matrix of signed values as a blue-white-red heatmap with a symmetric scale
-// (white = 0), axis captions, a legend and a hover tooltip with the value.
+// (white = 0), axis captions, a legend and a hover tooltip with the value. More rows than
+// kMaxImageRows (a long cache) share image rows: each pixel shows the value of largest
+// magnitude among the rows it covers, so outliers stay visible and the image costs the same
+// at any length.
 #include <QImage>
 #include <QWidget>
 #include <vector>
@@ -15,6 +18,7 @@ public:
     // values: [rows, columns] row-major.
     void setMatrix(int rows, int columns, std::vector<float> values);
     const QImage& image() const { return image_; }
+    static constexpr int kMaxImageRows = 1024;
     float scaleMax() const { return max_abs_; }
     int rows() const { return rows_; }
     int columns() const { return columns_; }

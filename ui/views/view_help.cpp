@@ -19,15 +19,16 @@ QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target) {
 }
 
 RedrawCoalescer::RedrawCoalescer(std::function<void()> redraw, QObject* parent_object, int delay_ms)
-    : QObject(parent_object), redraw_(std::move(redraw)), owner_(qobject_cast<QWidget*>(parent_object)) {
-    timer_.setSingleShot(true);
-    timer_.setInterval(delay_ms);
-    connect(&timer_, &QTimer::timeout, this, &RedrawCoalescer::fire);
+    : QObject(parent_object), redraw_(std::move(redraw)), timer_(new QTimer(this)),
+      owner_(qobject_cast<QWidget*>(parent_object)) {
+    timer_->setSingleShot(true);
+    timer_->setInterval(delay_ms);
+    connect(timer_, &QTimer::timeout, this, &RedrawCoalescer::fire);
     if (owner_) owner_->installEventFilter(this);
 }
 
 void RedrawCoalescer::request() {
-    if (!timer_.isActive()) timer_.start();
+    if (!timer_->isActive()) timer_->start();
 }
 
 void RedrawCoalescer::fire() {
@@ -40,7 +41,7 @@ void RedrawCoalescer::fire() {
 }
 
 void RedrawCoalescer::flush() {
-    timer_.stop();
+    timer_->stop();
     stale_ = false;
     redraw_();
 }

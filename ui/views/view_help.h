@@ -24,10 +24,10 @@ public:
     void flush();
     // Drops a pending redraw.
     void cancel() {
-        timer_.stop();
+        timer_->stop();
         stale_ = false;
     }
-    bool pending() const { return timer_.isActive() || stale_; }
+    bool pending() const { return timer_->isActive() || stale_; }
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -36,7 +36,7 @@ private:
     void fire();
 
     std::function<void()> redraw_;
-    QTimer timer_;
+    QTimer* timer_;  // a child, so that its events are the view's
     QWidget* owner_ = nullptr;
     bool stale_ = false;  // a redraw was skipped while the owner was hidden
 };
