@@ -370,7 +370,14 @@ void MainWindow::runOrPause() {
 
 void MainWindow::updateActions() {
     run_action_->setText(running_ ? tr("Pause") : tr("Run"));
-    run_action_->setIcon(style()->standardIcon(running_ ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    // The two icons are made once (run_icon_, pause_icon_): a fresh QIcon per call would add its
+    // generated (disabled, active) pixmaps to QPixmapCache under new keys every time, growing
+    // memory until the cache's 10 MiB limit (kvscope-cli soak --loads showed it).
+    if (run_icon_.isNull()) {
+        run_icon_ = style()->standardIcon(QStyle::SP_MediaPlay);
+        pause_icon_ = style()->standardIcon(QStyle::SP_MediaPause);
+    }
+    run_action_->setIcon(running_ ? pause_icon_ : run_icon_);
     // While the engine works on a request, only Pause (the run action of a running run) and
     // Reset stay available; presses that would queue behind the work are not possible.
     const bool idle = model_loaded_ && !busy_ && !running_;
