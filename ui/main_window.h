@@ -3,6 +3,7 @@
 // a toolbar to prefill, step, run/pause and reset, and a status bar with the device, the
 // decode speed and the KV cache size. It owns the run's data (RunData) and the engine
 // controller; the views are created in one place, add_standard_views() (view_factory.h).
+#include <QIcon>
 #include <QMainWindow>
 
 #include "engine_types.h"
@@ -103,6 +104,7 @@ private:
     QAction* prefill_action_ = nullptr;
     QAction* step_action_ = nullptr;
     QAction* run_action_ = nullptr;
+    QIcon run_icon_, pause_icon_;
     QAction* reset_action_ = nullptr;
     QLabel* device_label_ = nullptr;
     QLabel* speed_label_ = nullptr;

@@ -1,5 +1,5 @@
 #pragma once
-// Conversions of stored weight types to F32 (and F32 to F16 for device uploads).
+// Conversions between F32 and the 16-bit float types (block types: model/dequantize.h).
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -64,20 +64,6 @@ inline float bf16_to_f32(std::uint16_t b) {
     float f;
     std::memcpy(&f, &bits, 4);
     return f;
-}
-
-// GGML Q8_0: blocks of 32 values, each an F16 scale followed by 32 int8 quants (34 bytes).
-inline constexpr int kQ8_0BlockSize = 32;
-inline constexpr int kQ8_0BlockBytes = 34;
-inline void dequantize_q8_0(const std::uint8_t* src, std::int64_t n_values, float* dst) {
-    for (std::int64_t b = 0; b < n_values / kQ8_0BlockSize; ++b) {
-        const std::uint8_t* block = src + b * kQ8_0BlockBytes;
-        std::uint16_t scale_bits;
-        std::memcpy(&scale_bits, block, 2);
-        const float scale = f16_to_f32(scale_bits);
-        const auto* q = reinterpret_cast<const std::int8_t*>(block + 2);
-        for (int i = 0; i < kQ8_0BlockSize; ++i) dst[b * kQ8_0BlockSize + i] = scale * float(q[i]);
-    }
 }
 
 }  // namespace kvs

@@ -2,39 +2,20 @@
 
 #include <cstring>
 
-#include "model/dtype_convert.h"
+#include "model/dequantize.h"
 
 namespace kvs {
 
 Result<std::vector<float>> gguf_tensor_to_f32(const GgufFile& file, const GgufTensorInfo& t) {
-    const std::span<const std::uint8_t> bytes = file.tensor_data(t);
-    const auto n = std::size_t(t.element_count);
-    std::vector<float> out(n);
-    switch (t.type()) {
-        case GgmlType::F32:
-            std::memcpy(out.data(), bytes.data(), n * sizeof(float));
-            break;
-        case GgmlType::F16:
-            for (std::size_t i = 0; i < n; ++i) {
-                std::uint16_t h;
-                std::memcpy(&h, bytes.data() + 2 * i, 2);
-                out[i] = f16_to_f32(h);
-            }
-            break;
-        case GgmlType::BF16:
-            for (std::size_t i = 0; i < n; ++i) {
-                std::uint16_t h;
-                std::memcpy(&h, bytes.data() + 2 * i, 2);
-                out[i] = bf16_to_f32(h);
-            }
-            break;
-        case GgmlType::Q8_0:
-            dequantize_q8_0(bytes.data(), std::int64_t(n), out.data());
-            break;
-        default:
-            return err(file.path(), ": tensor '", t.name, "' has type ", ggml_type_name(t.type_id),
-                       ", which cannot be converted (supported: F32, F16, BF16, Q8_0)");
-    }
+    const std::optional<WeightType> type = weight_type_from_ggml(t.type_id);
+    if (!type)
+        return err(file.path(), ": tensor '", t.name, "' has type ", ggml_type_name(t.type_id),
+                   ", which cannot be read (supported: ", weight_type_list(), ")");
+    if (!t.dims.empty() && !fits_rows(*type, t.dims[0]))
+        return err(file.path(), ": tensor '", t.name, "' of type ", to_string(*type), " has rows of ", t.dims[0],
+                   " values, not a multiple of its block of ", weight_type_info(*type).block_values);
+    std::vector<float> out(std::size_t(t.element_count));
+    dequantize(*type, file.tensor_data(t).data(), t.element_count, out.data());
     return out;
 }
 

@@ -40,6 +40,8 @@ std::string llama2c_tokenizer_beside(const std::string& checkpoint) {
     std::sort(candidates.begin(), candidates.end());
     for (const fs::path& p : candidates)
         if (!fs::equivalent(p, checkpoint, ec) && !looks_like_llama2c_checkpoint(p.string())) return p.string();
+    // A SentencePiece model (the protobuf the llama2.c tokenizer.bin is exported from).
+    if (fs::is_regular_file(dir / "tokenizer.model", ec)) return (dir / "tokenizer.model").string();
     return {};
 }
 

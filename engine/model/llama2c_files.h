@@ -11,7 +11,7 @@ bool looks_like_llama2c_checkpoint(const std::string& path);
 
 // The tokenizer that goes with a checkpoint, found beside it: `tokenizer.bin`, else the first
 // `tok*.bin` (by name) that is not itself a checkpoint (karpathy/tinyllamas ships stories260K
-// with `tok512.bin`). Empty when there is none.
+// with `tok512.bin`), else a SentencePiece `tokenizer.model`. Empty when there is none.
 std::string llama2c_tokenizer_beside(const std::string& checkpoint);
 
 }  // namespace kvs

@@ -6,6 +6,7 @@
 
 #include "core/read_only_mapping.h"
 #include "model/model_limits.h"
+#include "model/sentencepiece_model.h"
 
 namespace kvs {
 namespace {
@@ -131,6 +132,12 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
 }
 
 Result<std::unique_ptr<Tokenizer>> load_llama2c_tokenizer(const std::string& path, int vocab_size) {
+    if (std::filesystem::path(path).extension() == ".model") {  // a SentencePiece protobuf
+        KVS_ASSIGN(auto tok, load_sentencepiece_model(path));
+        if (tok->vocab_size() != vocab_size)
+            return err("'", path, "' has ", tok->vocab_size(), " pieces, the model ", vocab_size, " tokens");
+        return tok;
+    }
     KVS_ASSIGN(ReadOnlyMapping file, ReadOnlyMapping::open(path));
     const auto bytes = file.bytes();
     std::size_t off = 0;

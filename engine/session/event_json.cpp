@@ -1,6 +1,9 @@
 #include "session/event_json.h"
 
 #include <charconv>
+#include <cmath>
+#include <limits>
+#include <type_traits>
 #include <cstdlib>
 
 #include "model/json_file.h"
@@ -154,10 +157,55 @@ struct ToJson {
     }
 };
 
-// Reading back. nlohmann's typed getters throw; they are caught once, in event_from_json.
+// Reading back. Errors are thrown and caught once, in event_from_json. nlohmann converts
+// between number kinds without checks (an integer literal beyond 64 bits is read as a double,
+// and a double beyond int converted to int is undefined behaviour), so kinds and ranges are
+// checked here; every value the writer wrote reads back.
+[[noreturn]] void bad_value(const char* key, const json& v, const std::string& expected) {
+    throw std::invalid_argument(std::string("key '") + key + "' is " + json_brief(v) + ", expected " + expected);
+}
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+template <typename T>
+T checked(const json& v, const char* key) {
+    if constexpr (std::is_same_v<T, bool>) {
+        if (!v.is_boolean()) bad_value(key, v, "true or false");
+        return v.get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+        using L = std::numeric_limits<T>;
+        const std::string range = "an integer in " + std::to_string(L::min()) + ".." + std::to_string(L::max());
+        if (!v.is_number_integer()) bad_value(key, v, range);
+        if (v.is_number_unsigned()) {
+            if (v.get<std::uint64_t>() > std::uint64_t(L::max())) bad_value(key, v, range);
+            return T(v.get<std::uint64_t>());
+        }
+        const std::int64_t i = v.get<std::int64_t>();
+        if (i < std::int64_t(L::min()) || (i > 0 && std::uint64_t(i) > std::uint64_t(L::max()))) bad_value(key, v, range);
+        return T(i);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        if (!v.is_number()) bad_value(key, v, "a number");
+        const double d = v.get<double>();
+        if (!std::isfinite(d) || std::abs(d) > double(std::numeric_limits<T>::max()))
+            bad_value(key, v, std::is_same_v<T, float> ? "a number in float range" : "a finite number");
+        return T(d);
+    } else if constexpr (is_vector<T>::value) {
+        if (!v.is_array()) bad_value(key, v, "an array");
+        T out;
+        out.reserve(v.size());
+        for (const json& item : v) out.push_back(checked<typename T::value_type>(item, key));
+        return out;
+    } else {
+        return v.get<T>();  // strings: nlohmann checks the kind
+    }
+}
+
 template <typename T>
 T get(const json& j, const char* key) {
-    return j.at(key).get<T>();
+    return checked<T>(j.at(key), key);
 }
 
 Phase phase_from(const json& j) {
@@ -303,7 +351,7 @@ Event event_from(const json& j, const std::string& type) {
             if (!row.is_array() || int(row.size()) != e.n_keys)
                 throw std::invalid_argument("every 'probs' row must hold n_keys = " + std::to_string(e.n_keys) +
                                             " values");
-            for (const auto& v : row) e.probs.push_back(v.get<float>());
+            for (const auto& v : row) e.probs.push_back(checked<float>(v, "probs"));
         }
         return e;
     }
@@ -370,8 +418,8 @@ Result<Event> event_from_json(const json& j) {
     auto schema = j.find("schema");
     if (schema == j.end() || !schema->is_number_integer())
         return err("event '", type->get<std::string>(), "': missing integer key 'schema'");
-    if (schema->get<int>() != kEventSchemaVersion)
-        return err("event '", type->get<std::string>(), "': schema ", schema->get<int>(), ", this build reads schema ",
+    if (*schema != kEventSchemaVersion)
+        return err("event '", type->get<std::string>(), "': schema ", json_brief(*schema), ", this build reads schema ",
                    kEventSchemaVersion);
     try {
         return event_from(j, type->get<std::string>());

@@ -298,13 +298,13 @@ private slots:
         QVERIFY2(g.message().find("architecture 'mamba'") != std::string::npos, g.message().c_str());
 
         test::GgufWriter q;
-        q.add_raw_tensor("q4", {32}, 2, std::vector<std::uint8_t>(18));  // one Q4_0 block
+        q.add_raw_tensor("iq2", {256}, 16, std::vector<std::uint8_t>(66));  // one IQ2_XXS block
         QVERIFY(q.write(path).ok());
         auto f = GgufFile::open(path);
         QVERIFY(f.ok());
         auto values = gguf_tensor_to_f32(*f, f->tensors()[0]);
         QVERIFY(!values.ok());
-        QVERIFY2(values.message().find("tensor 'q4' has type Q4_0, which cannot be converted") != std::string::npos,
+        QVERIFY2(values.message().find("tensor 'iq2' has type IQ2_XXS, which cannot be read") != std::string::npos,
                  values.message().c_str());
     }
 };

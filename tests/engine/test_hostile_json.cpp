@@ -161,6 +161,30 @@ private slots:
         QVERIFY(!e.ok());
         EXPECT_FRAGMENTS(e.message(), "nested more than");
     }
+    // Numbers of the wrong kind or beyond the field's type in trace files (the first found by
+    // fuzz_event_files: an integer literal beyond 64 bits, which nlohmann reads as a double,
+    // converted to int: undefined behaviour). Each line is an error naming the key.
+    void eventNumbersOutOfRange_data() {
+        QTest::addColumn<int>("line");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("step beyond 64 bits") << 0 << "'step'";
+        QTest::newRow("step beyond int") << 1 << "'step'";
+        QTest::newRow("step 1.5") << 2 << "'step'";
+        QTest::newRow("token 6e40") << 3 << "'input_tokens'";
+        QTest::newRow("flops 1e400") << 4 << "not valid JSON";  // nlohmann refuses the literal itself
+        QTest::newRow("probability 1e39") << 5 << "'probs'";
+    }
+    void eventNumbersOutOfRange() {
+        QFETCH(int, line);
+        QFETCH(QString, key);
+        std::ifstream f(fs::path(KVSCOPE_TEST_DATA_DIR) / "fuzz" / "event_files" / "numbers-out-of-range.jsonl");
+        std::string text;
+        for (int i = 0; i <= line; ++i) QVERIFY(std::getline(f, text));
+        auto e = parse_event_line(text);
+        QVERIFY2(!e.ok(), "an out-of-range number was read");
+        EXPECT_FRAGMENTS(e.message(), key.toStdString());
+    }
+
     // Nesting that real files use stays readable.
     void modestNestingStillReads() {
         auto e = parse_event_line("{\"type\": \"run_finished\", \"schema\": 2, \"steps\": 3, \"generated_tokens\": 2, "

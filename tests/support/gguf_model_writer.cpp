@@ -2,7 +2,7 @@
 
 #include "gguf_writer.h"
 #include "model/byte_level_bpe.h"
-#include "model/dtype_convert.h"
+#include "model/weight_type.h"
 #include "model/sentencepiece_bpe.h"
 
 namespace kvs::test {
@@ -21,7 +21,8 @@ public:
             return;
         }
         GgmlType type = matrix_type_;
-        if (type == GgmlType::Q8_0 && t.cols % kQ8_0BlockSize != 0) type = GgmlType::F16;
+        if (const auto wt = weight_type_from_ggml(std::uint32_t(type)); wt && !fits_rows(*wt, t.cols))
+            type = GgmlType::F16;
         w_.add_tensor(name, {t.cols, t.rows}, type, t.data);
     }
 

@@ -18,7 +18,7 @@ struct GgufModelWriteOptions {
 
 // The model's tokenizer must be a SentencePieceBpe (llama) or a ByteLevelBpe (gpt2); its
 // vocabulary is stored as tokenizer.ggml.* (spaces become U+2581 for llama2.c vocabularies).
-// Q8_0 needs rows that are a multiple of 32; other matrices fall back to F16.
+// Block types need rows that are a whole number of blocks; other matrices fall back to F16.
 Status write_model_gguf(const Model& model, const std::string& path, const GgufModelWriteOptions& options = {});
 
 }  // namespace kvs::test

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "model/dtype_convert.h"
+#include "model/quantize.h"
 
 namespace kvs::test {
 
@@ -59,34 +59,8 @@ GgufValue array_of(GgufValueType type, const std::vector<T>& items) {
 
 std::vector<std::uint8_t> encode_tensor(GgmlType type, std::span<const float> values) {
     std::vector<std::uint8_t> out;
-    switch (type) {
-        case GgmlType::F32:
-            for (float v : values) put<float>(out, v);
-            break;
-        case GgmlType::F16:
-            for (float v : values) put<std::uint16_t>(out, f32_to_f16(v));
-            break;
-        case GgmlType::BF16:
-            for (float v : values) {  // round to nearest even on the dropped 16 bits
-                std::uint32_t bits;
-                std::memcpy(&bits, &v, 4);
-                bits += 0x7FFFu + ((bits >> 16) & 1u);
-                put<std::uint16_t>(out, std::uint16_t(bits >> 16));
-            }
-            break;
-        case GgmlType::Q8_0:
-            for (std::size_t b = 0; b + kQ8_0BlockSize <= values.size(); b += kQ8_0BlockSize) {
-                float amax = 0.0f;
-                for (int i = 0; i < kQ8_0BlockSize; ++i) amax = std::max(amax, std::fabs(values[b + i]));
-                const float d = amax / 127.0f;
-                const float inv = d > 0.0f ? 1.0f / d : 0.0f;
-                put<std::uint16_t>(out, f32_to_f16(d));
-                for (int i = 0; i < kQ8_0BlockSize; ++i)
-                    put<std::int8_t>(out, std::int8_t(std::lround(values[b + i] * inv)));
-            }
-            break;
-        default: break;  // other types are written with add_raw_tensor
-    }
+    // Types the engine cannot encode are written with add_raw_tensor.
+    if (const auto t = weight_type_from_ggml(std::uint32_t(type))) (void)quantize(*t, values, out);
     return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Writes GGUF files for tests: metadata of every value type, tensors stored as F32, F16,
-// BF16 or Q8_0 (converted from floats) or as raw bytes with any declared shape and type id,
+// Writes GGUF files for tests: metadata of every value type, tensors stored in any type
+// model/quantize.h writes (converted from floats) or as raw bytes with any declared shape and type id,
 // so that both well-formed and deliberately broken files can be produced.
 #include <cstdint>
 #include <span>
@@ -30,7 +30,7 @@ public:
     void add_i32_array(const std::string& key, const std::vector<std::int32_t>& items);
 
     // A tensor of `dims` (ggml order: dims[0] varies fastest) converted from F32 values to
-    // F32, F16, BF16 or Q8_0.
+    // `type` (any type model/quantize.h writes).
     void add_tensor(const std::string& name, std::vector<std::int64_t> dims, GgmlType type,
                     std::span<const float> values);
     // A tensor whose declared shape and type are written as given, followed by `bytes`
@@ -60,7 +60,7 @@ private:
     bool is_omitted(const std::string& name) const;
 };
 
-// F32 values encoded as a ggml type (Q8_0 needs a multiple of 32 values).
+// F32 values encoded as a ggml type (model/quantize.h; block types need whole blocks).
 std::vector<std::uint8_t> encode_tensor(GgmlType type, std::span<const float> values);
 
 // Writes whole-file bytes (for tests that corrupt a file before reading it).

@@ -36,7 +36,7 @@ public slots:
     void showLayerHead(int layer, int kv_head);
 
 signals:
-    void snapshotRequested(int layer, int kv_head);
+    void snapshotRequested(int layer, int kv_head, int sequence);
 
 private:
     void onRunChanged();
