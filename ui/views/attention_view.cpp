@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "views/attention_grid_view.h"
@@ -37,6 +38,15 @@ AttentionView::AttentionView(RunData* run, QWidget* parent) : QWidget(parent) {
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Attention maps")));
     bar->addStretch();
+    fit_button_ = new QToolButton;
+    fit_button_->setText(tr("Fit"));
+    fit_button_->setToolTip(tr("Show the whole matrix of the selected head (0 or a double-click on it). "
+                               "Wheel over the matrix zooms around the mouse; drag pans."));
+    fit_button_->setEnabled(false);
+    connect(fit_button_, &QToolButton::clicked, heatmap_, &AttentionHeatmap::fit);
+    connect(heatmap_, &AttentionHeatmap::windowChanged, this,
+            [this] { fit_button_->setEnabled(!heatmap_->fitted()); });
+    bar->addWidget(fit_button_);
     bar->addWidget(make_help_label(help, this));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(control_bar(bar));
@@ -52,11 +62,11 @@ void AttentionView::refreshNow() {
 void AttentionView::fitGrid() {
     grid_->refreshNow();
     grid_->adjustSize();
-    // Give the grid the width it needs (up to 60% of the view, so that a model with 8 heads
-    // shows whole); the heatmap takes the rest.
+    // Give the grid the width it needs, up to 45% of the view (it scrolls beyond that); the
+    // heatmap of the selected head, where a long run is read, takes the rest.
     const int total = splitter_->width();
     const int want =
-        std::min(total * 3 / 5, grid_->sizeHint().width() + scroll_->verticalScrollBar()->sizeHint().width() + 6);
+        std::min(total * 9 / 20, grid_->sizeHint().width() + scroll_->verticalScrollBar()->sizeHint().width() + 6);
     if (total > 0) splitter_->setSizes({want, total - want});
 }
 

@@ -4,6 +4,7 @@
 
 class QScrollArea;
 class QSplitter;
+class QToolButton;
 
 namespace kvs::ui {
 
@@ -26,6 +27,7 @@ private:
     AttentionHeatmap* heatmap_;
     QSplitter* splitter_;
     QScrollArea* scroll_;
+    QToolButton* fit_button_;
 };
 
 }  // namespace kvs::ui
