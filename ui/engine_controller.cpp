@@ -22,7 +22,7 @@ void register_engine_metatypes() {
 EngineController::EngineController(QObject* parent) : QObject(parent) {
     register_engine_metatypes();
     thread_.setObjectName("kvscope-engine");
-    worker_ = new EngineWorker(&generation_, &stop_, &snapshot_request_);
+    worker_ = new EngineWorker(&generation_, &stop_, &snapshot_request_, &pace_ms_);
     worker_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
 

@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QThread>
+#include <algorithm>
 #include <atomic>
 #include <deque>
 
@@ -25,6 +26,10 @@ public:
     ~EngineController() override;
 
     bool isBusy() const { return reported_busy_; }
+    // The least time between two steps of a run, so that a class can follow it (0: full
+    // speed). Takes effect at once, also in the middle of a run.
+    void setPace(int ms_per_step) { pace_ms_.store(std::max(0, ms_per_step)); }
+    int pace() const { return pace_ms_.load(); }
     quint64 generation() const { return generation_.load(); }
     // Batches received but not yet handed to eventsReady (delivered in slices, see drain()).
     int pendingBatches() const { return int(queue_.size()); }
@@ -79,6 +84,7 @@ private:
     // The cache read the inspector wants next, (layer << 16 | kv_head) + 1, or 0: requests
     // collapse into the latest, and the worker answers between the steps of a run.
     std::atomic<long long> snapshot_request_{0};
+    std::atomic<int> pace_ms_{0};
     int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
     std::deque<std::pair<quint64, SharedEventBatch>> queue_;

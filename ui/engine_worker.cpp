@@ -1,5 +1,9 @@
 #include "engine_worker.h"
 
+#include <QElapsedTimer>
+#include <QThread>
+#include <algorithm>
+
 #include "model/prompt_check.h"
 
 #include "model/model.h"
@@ -40,8 +44,8 @@ ModelInfo describe_model(const kvs::Model& model) {
 }
 
 EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
-                           std::atomic<long long>* snapshot_request)
-    : generation_(generation), stop_(stop), snapshot_request_(snapshot_request) {}
+                           std::atomic<long long>* snapshot_request, const std::atomic<int>* pace_ms)
+    : generation_(generation), stop_(stop), snapshot_request_(snapshot_request), pace_ms_(pace_ms) {}
 
 EngineWorker::~EngineWorker() = default;
 
@@ -206,10 +210,30 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
         ++done;
         if (snapshot_request_->load() != 0) serveKvSnapshot(gen);
         if (r.value().stopped) break;
+        if (done < max_new && pace_ms_->load() > 0 && !waitForPace(gen)) {
+            interrupted = true;
+            break;
+        }
     }
     // A run that used its whole budget is over; a paused one can go on.
     if (finish_at_limit && !interrupted && !session_->finished()) session_->finish("limit");
     flush();
+}
+
+bool EngineWorker::waitForPace(quint64 gen) {
+    // The step shows now, on its own, then the run holds until the pace allows the next one.
+    // The pace is read again while waiting, so a change applies to the step being waited for;
+    // pause, cancel and cache reads are answered within a slice.
+    flush();
+    QElapsedTimer waited;
+    waited.start();
+    constexpr qint64 kSliceMs = 10;
+    for (qint64 left; (left = pace_ms_->load() - waited.elapsed()) > 0;) {
+        if (stop_->load() || !current(gen)) return false;
+        if (snapshot_request_->load() != 0) serveKvSnapshot(gen);
+        QThread::msleep(static_cast<unsigned long>(std::min(left, kSliceMs)));
+    }
+    return !stop_->load() && current(gen);
 }
 
 void EngineWorker::serveKvSnapshot(quint64 gen) {

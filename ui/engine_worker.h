@@ -25,9 +25,10 @@ public:
     // `generation` is the controller's current run id; work queued under an older id is skipped
     // and its events are never sent. `stop` asks a running run() to stop after the current step.
     // `snapshot_request` holds the cache read the inspector wants ((layer << 16 | kv_head) + 1),
-    // answered by serveKvSnapshot() and between the steps of a run.
+    // answered by serveKvSnapshot() and between the steps of a run. `pace_ms` is the least
+    // time between two steps of run() (0: as fast as the backend goes).
     EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
-                 std::atomic<long long>* snapshot_request);
+                 std::atomic<long long>* snapshot_request, const std::atomic<int>* pace_ms);
     ~EngineWorker() override;
 
     void loadModel(quint64 gen, const QString& path, const QString& tokenizer);
@@ -58,6 +59,8 @@ private:
     bool current(quint64 gen) const { return gen == generation_->load(); }
     bool startSession(const RunSettings& settings);
     void runSteps(quint64 gen, int max_new, bool finish_at_limit);
+    // Holds a paced run between two steps; false when it was paused or cancelled meanwhile.
+    bool waitForPace(quint64 gen);
     void setModel(std::shared_ptr<kvs::Model> model);
     void sendKvSnapshot(quint64 gen, int sequence, int layer, int kv_head);
     void flush();
@@ -65,6 +68,7 @@ private:
     const std::atomic<quint64>* generation_;
     std::atomic<bool>* stop_;
     std::atomic<long long>* snapshot_request_;
+    const std::atomic<int>* pace_ms_;
     std::shared_ptr<const kvs::Model> model_;
     std::unique_ptr<kvs::GenerationSession> session_;
     RunSettings settings_;

@@ -11,6 +11,7 @@
 
 #include "main_window.h"
 #include "message_banner.h"
+#include "picture_export_dialog.h"
 #include "run_data.h"
 #include "engine_controller.h"
 #include "views/cache_inspector_view.h"
@@ -33,6 +34,14 @@ void export_current_view(MainWindow& window) {
         QObject::tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"), &selected);
     if (path.isEmpty()) return;
     report(window, export_view_in_front(window, path), QObject::tr("Wrote %1").arg(path));
+}
+
+void export_picture(MainWindow& window) {
+    if (!window.viewTabs()->currentWidget()) return;
+    PictureExportDialog dialog(
+        window.viewTabs()->tabText(window.viewTabs()->currentIndex()).toLower().replace(' ', '_') + ".png", &window);
+    if (dialog.exec() != QDialog::Accepted || dialog.path().isEmpty()) return;
+    report(window, export_view_in_front(window, dialog.path(), dialog.picture()), QObject::tr("Wrote %1").arg(dialog.path()));
 }
 
 void export_everything(MainWindow& window) {
@@ -76,10 +85,10 @@ std::optional<KvSnapshot> read_snapshot(EngineController& controller, int layer,
 
 }  // namespace
 
-QString export_view_in_front(MainWindow& window, const QString& path) {
+QString export_view_in_front(MainWindow& window, const QString& path, const PictureSize& picture) {
     QWidget* view = window.viewTabs()->currentWidget();
     if (!view) return QObject::tr("there is no view to export");
-    return export_widget(view, path, export_format_for(path));
+    return export_widget(view, path, export_format_for(path), picture);
 }
 
 ExportResult export_every_chart(MainWindow& window, const QString& dir) {
@@ -109,6 +118,9 @@ void add_export_menu(MainWindow& window, QMenu* file_menu) {
     QMenu* menu = file_menu->addMenu(QObject::tr("&Export"));
     QAction* view = menu->addAction(QObject::tr("This view as PNG, SVG or PDF\u2026"));
     view->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction* picture = menu->addAction(QObject::tr("This view for slides or a paper (size, dpi)\u2026"));
+    picture->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_E));
+    QObject::connect(picture, &QAction::triggered, &window, [&window] { export_picture(window); });
     QAction* all = menu->addAction(QObject::tr("Every chart into a folder\u2026"));
     all->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     menu->addSeparator();

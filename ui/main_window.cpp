@@ -28,6 +28,9 @@
 
 #include "engine_controller.h"
 #include "export_menu.h"
+#include "help_menu.h"
+#include "pace_control.h"
+#include "presentation_mode.h"
 #include "generation_panel.h"
 #include "human_units.h"
 #include "message_banner.h"
@@ -95,6 +98,18 @@ void MainWindow::createActions() {
     // A toolbar shows and hides its widgets through their actions: the selector appears for runs
     // of several sequences.
     QAction* selector = toolbar->addWidget(new SequenceSelector(run_, toolbar));
+    toolbar->addSeparator();
+    toolbar->addWidget(new QLabel(tr(" Pace ")));
+    pace_control_ = new PaceControl(toolbar);
+    toolbar->addWidget(pace_control_);
+    controller_->setPace(pace_control_->paceMs());
+    connect(pace_control_, &PaceControl::paceChanged, controller_, &EngineController::setPace);
+    slower_action_ = new QAction(tr("Slower"), this);
+    slower_action_->setShortcut(Qt::Key_BracketLeft);
+    connect(slower_action_, &QAction::triggered, pace_control_, &PaceControl::slower);
+    faster_action_ = new QAction(tr("Faster"), this);
+    faster_action_->setShortcut(Qt::Key_BracketRight);
+    connect(faster_action_, &QAction::triggered, pace_control_, &PaceControl::faster);
     auto show_selector = [this, selector] { selector->setVisible(run_->sequences().size() > 1); };
     connect(run_, &RunData::runStarted, this, show_selector);
     connect(run_, &RunData::cleared, this, show_selector);
@@ -119,23 +134,23 @@ void MainWindow::createMenus() {
 
     auto* run = menuBar()->addMenu(tr("&Run"));
     run->addActions({prefill_action_, step_action_, run_action_, reset_action_});
+    run->addSeparator();
+    run->addActions({slower_action_, faster_action_});
 
     view_menu_ = menuBar()->addMenu(tr("&View"));
     auto* reset_layout = view_menu_->addAction(tr("Reset layout"));
     connect(reset_layout, &QAction::triggered, this, &MainWindow::resetLayout);
+    presentation_ = new PresentationMode(this, tabs_);
+    present_action_ = view_menu_->addAction(tr("&Present this view"));
+    present_action_->setShortcut(Qt::Key_F11);
+    present_action_->setCheckable(true);
+    present_action_->setToolTip(tr("The view in front, full screen with large type (F11; Esc or F11 leaves)"));
+    addAction(present_action_);  // F11 also while the menu bar is hidden
+    connect(present_action_, &QAction::triggered, presentation_, &PresentationMode::toggle);
+    connect(presentation_, &PresentationMode::activeChanged, present_action_, &QAction::setChecked);
     view_menu_->addSeparator();
 
-    auto* help = menuBar()->addMenu(tr("&Help"));
-    auto* shortcuts = help->addAction(tr("Keyboard shortcuts"));
-    connect(shortcuts, &QAction::triggered, this, [this] {
-        auto* box = new QMessageBox(QMessageBox::Information, tr("Keyboard shortcuts"),
-                                    tr("F5  Prefill\nF10  Step\nF8 / Space  Run / Pause\nCtrl+R  Reset\n"
-                                       "Ctrl+O  Open model file\nCtrl+Shift+O  Open Hugging Face folder\n"
-                                       "Ctrl+E  Export this view\nCtrl+Shift+E  Export every chart\nCtrl+Q  Quit"),
-                                    QMessageBox::Close, this);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
-    });
+    add_help_menu(*this, menuBar());
 }
 
 void MainWindow::createDocks() {

@@ -20,6 +20,8 @@ namespace kvs::ui {
 class EngineController;
 class GenerationPanel;
 class MessageBanner;
+class PaceControl;
+class PresentationMode;
 class ModelPanel;
 class RunData;
 
@@ -45,6 +47,9 @@ public:
     QAction* stepAction() const { return step_action_; }
     QAction* runAction() const { return run_action_; }
     QAction* resetAction() const { return reset_action_; }
+    PaceControl* paceControl() const { return pace_control_; }
+    PresentationMode* presentation() const { return presentation_; }
+    QAction* presentAction() const { return present_action_; }
     bool hasModel() const { return model_loaded_; }
     bool isRunning() const { return running_; }
 
@@ -106,6 +111,11 @@ private:
     QAction* run_action_ = nullptr;
     QIcon run_icon_, pause_icon_;
     QAction* reset_action_ = nullptr;
+    QAction* slower_action_ = nullptr;
+    QAction* faster_action_ = nullptr;
+    PaceControl* pace_control_ = nullptr;
+    PresentationMode* presentation_ = nullptr;
+    QAction* present_action_ = nullptr;
     QLabel* device_label_ = nullptr;
     QLabel* speed_label_ = nullptr;
     QLabel* cache_label_ = nullptr;

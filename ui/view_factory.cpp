@@ -14,6 +14,7 @@
 #include "views/compute_view.h"
 #include "views/kv_memory_view.h"
 #include "views/kv_sim_view.h"
+#include "views/token_ops_view.h"
 #include "views/memory_calculator_view.h"
 #include "views/pool_memory_view.h"
 
@@ -38,10 +39,13 @@ void add_standard_views(MainWindow& window, RunData& run) {
     pool_memory->setObjectName("poolMemoryView");
     auto* sim = new KvSimView;
     sim->setObjectName("kvSimView");
+    auto* ops = new TokenOpsView(&run);
+    ops->setObjectName("tokenOpsView");
 
     window.addView(QObject::tr("KV memory"), kv_memory);
     window.addView(QObject::tr("Attention"), attention);
     window.addView(QObject::tr("Compute"), compute);
+    window.addView(QObject::tr("Ops of one token"), ops);
     window.addView(QObject::tr("Block pool"), pool);
     window.addView(QObject::tr("Pool memory"), pool_memory);
     window.addView(QObject::tr("Cache inspector"), cache);

@@ -47,7 +47,7 @@ AttentionView::AttentionView(RunData* run, QWidget* parent) : QWidget(parent) {
     connect(heatmap_, &AttentionHeatmap::windowChanged, this,
             [this] { fit_button_->setEnabled(!heatmap_->fitted()); });
     bar->addWidget(fit_button_);
-    bar->addWidget(make_help_label(help, this));
+    bar->addWidget(make_help_label(help, this, nullptr, QStringLiteral("Attention")));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(control_bar(bar));
     layout->addWidget(splitter_, 1);

@@ -71,7 +71,7 @@ BlockPoolView::BlockPoolView(RunData* run, QWidget* parent) : QWidget(parent), r
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(summary_, 1);
-    bar->addWidget(make_help_label(tr(kHelp), this, grid_), 0, Qt::AlignTop);
+    bar->addWidget(make_help_label(tr(kHelp), this, grid_, QStringLiteral("Block pool")), 0, Qt::AlignTop);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(legend_);

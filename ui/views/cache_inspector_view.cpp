@@ -42,7 +42,7 @@ CacheInspectorView::CacheInspectorView(RunData* run, QWidget* parent) : QWidget(
     bar->addWidget(head_box_);
     bar->addWidget(refresh);
     bar->addStretch();
-    bar->addWidget(make_help_label(tr(kHelp), this));
+    bar->addWidget(make_help_label(tr(kHelp), this, nullptr, QStringLiteral("Cache inspector")));
     auto* maps = new QHBoxLayout;
     maps->addWidget(keys_);
     maps->addWidget(values_);

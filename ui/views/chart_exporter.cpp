@@ -1,5 +1,7 @@
 #include "views/chart_exporter.h"
 
+#include <cmath>
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -64,15 +66,62 @@ private:
     std::vector<QPointer<QWidget>> hidden_;
 };
 
+// While alive, the widget is laid out at another size (a picture's), then put back.
+class LaidOutAt {
+public:
+    // The parent's layout (a tab stack) would put the view back to its own size at the next
+    // layout pass: it rests while the picture is taken.
+    LaidOutAt(QWidget* w, QSize size) : w_(w), before_(w->size()) {
+        if (size.isEmpty() || size == before_) return;
+        if (QWidget* parent = w->parentWidget(); parent && parent->layout() && parent->layout()->isEnabled()) {
+            parent_layout_ = parent->layout();
+            parent_layout_->setEnabled(false);
+        }
+        w_->resize(size);
+        settle(w_);
+        resized_ = true;
+    }
+    ~LaidOutAt() {
+        if (!resized_ || !w_) return;
+        w_->resize(before_);
+        if (parent_layout_) {
+            parent_layout_->setEnabled(true);
+            parent_layout_->activate();
+        }
+        settle(w_);
+    }
+
+private:
+    QPointer<QWidget> w_;
+    QPointer<QLayout> parent_layout_;
+    QSize before_;
+    bool resized_ = false;
+};
+
 }  // namespace
 
-QString export_widget(QWidget* widget, const QString& path, ExportFormat format) {
+QString export_widget(QWidget* widget, const QString& path, ExportFormat format, const PictureSize& picture) {
+    if (picture.dpi < 24 || picture.dpi > 2400)
+        return QObject::tr("cannot export '%1': %2 dpi is outside 24-2400").arg(path).arg(picture.dpi);
+    if (!picture.size.isEmpty() && (picture.size.width() < 64 || picture.size.height() < 64 ||
+                                    picture.size.width() > 10000 || picture.size.height() > 10000))
+        return QObject::tr("cannot export '%1': %2 x %3 is outside 64-10000 pixels a side")
+            .arg(path)
+            .arg(picture.size.width())
+            .arg(picture.size.height());
+    const LaidOutAt laid_out(widget, picture.size);
     const ControlsHidden controls(widget);
     const QSize size = widget->size();
     if (size.isEmpty()) return QObject::tr("cannot export '%1': the view has no size").arg(path);
     switch (format) {
         case ExportFormat::Png: {
-            QImage image(size, QImage::Format_ARGB32);
+            const double scale = picture.dpi / 96.0;
+            QImage image(QSize(int(std::lround(size.width() * scale)), int(std::lround(size.height() * scale))),
+                         QImage::Format_ARGB32);
+            image.setDevicePixelRatio(scale);
+            const int dots_per_meter = int(std::lround(picture.dpi / 0.0254));
+            image.setDotsPerMeterX(dots_per_meter);
+            image.setDotsPerMeterY(dots_per_meter);
             image.fill(Qt::white);
             widget->render(&image);
             if (!image.save(path, "PNG")) return QObject::tr("cannot write PNG '%1'").arg(path);

@@ -20,9 +20,18 @@ enum class ExportFormat { Png, Svg, Pdf };
 // The format a file name asks for (by suffix, case-insensitive); Png when unknown.
 ExportFormat export_format_for(const QString& path);
 
-// Renders `widget` as it is laid out now into `path`, without its controls (check boxes,
-// lists, "?" labels: see mark_as_control). Returns an empty string or the error.
-QString export_widget(QWidget* widget, const QString& path, ExportFormat format);
+// The size of a picture for slides and papers: the view laid out at `size` (logical pixels;
+// empty: as it is on screen), a PNG drawn at `dpi` (96 = one pixel per logical pixel, 300
+// for print: text and lines are drawn at that resolution, not scaled up) and marked with it.
+// SVG and PDF are vector: `size` alone sets their page.
+struct PictureSize {
+    QSize size;
+    int dpi = 96;
+};
+
+// Renders `widget` into `path`, without its controls (check boxes, lists, "?" labels: see
+// mark_as_control). Returns an empty string or the error.
+QString export_widget(QWidget* widget, const QString& path, ExportFormat format, const PictureSize& picture = {});
 
 // Every event as one JSON object per line (engine/session/event_json.h).
 QString export_events_jsonl(const RunData& run, const QString& path);

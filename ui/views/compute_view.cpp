@@ -199,7 +199,7 @@ QWidget* ComputeView::framed(QWidget* content, const QString& help) {
     auto* layout = new QHBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(content, 1);
-    layout->addWidget(make_help_label(help, box, content), 0, Qt::AlignTop);
+    layout->addWidget(make_help_label(help, box, content, QStringLiteral("Compute")), 0, Qt::AlignTop);
     return box;
 }
 

@@ -124,7 +124,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     projection_layout->setContentsMargins(0, 0, 0, 0);
     projection_layout->addWidget(projection_view_, 1);
     projection_layout->addWidget(control_bar(side));
-    projection_layout->addWidget(make_help_label(tr(kProjectionHelp), this, projection_view_), 0, Qt::AlignTop);
+    projection_layout->addWidget(make_help_label(tr(kProjectionHelp), this, projection_view_, QStringLiteral("KV memory")), 0, Qt::AlignTop);
     projection_panel_->setVisible(false);
 
     auto* bar = new QHBoxLayout;
@@ -132,7 +132,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     bar->addWidget(capacity_box_);
     bar->addWidget(projection_box_);
     bar->addStretch();
-    bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
+    bar->addWidget(make_help_label(tr(kHelp), this, chart_view_, QStringLiteral("KV memory")));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(control_bar(bar));
     layout->addWidget(chart_view_, 2);

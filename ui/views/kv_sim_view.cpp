@@ -118,7 +118,7 @@ KvSimView::KvSimView(QWidget* parent) : QWidget(parent) {
     auto* right = new QVBoxLayout;
     auto* help_row = new QHBoxLayout;
     help_row->addStretch();
-    help_row->addWidget(make_help_label(tr(kHelp), this, chart_view_));
+    help_row->addWidget(make_help_label(tr(kHelp), this, chart_view_, QStringLiteral("Allocation simulator")));
     right->addLayout(help_row);
     right->addWidget(chart_view_, 3);
     right->addWidget(table_, 2);

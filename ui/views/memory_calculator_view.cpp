@@ -94,7 +94,7 @@ MemoryCalculatorView::MemoryCalculatorView(QWidget* parent) : QWidget(parent) {
     auto* title = new QHBoxLayout;
     title->addWidget(new QLabel(tr("<b>KV cache memory calculator</b>")));
     title->addStretch();
-    title->addWidget(make_help_label(tr(kHelp), this));
+    title->addWidget(make_help_label(tr(kHelp), this, nullptr, QStringLiteral("Memory calculator")));
     auto* left = new QVBoxLayout;
     left->addLayout(form);
     left->addSpacing(8);

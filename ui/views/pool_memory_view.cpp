@@ -64,7 +64,7 @@ PoolMemoryView::PoolMemoryView(RunData* run, QWidget* parent) : QWidget(parent),
 
     auto* bar = new QHBoxLayout;
     bar->addStretch();
-    bar->addWidget(make_help_label(tr(kHelp), this, view_));
+    bar->addWidget(make_help_label(tr(kHelp), this, view_, QStringLiteral("Pool memory")));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(view_, 1);

@@ -1,16 +1,42 @@
 #include "views/view_help.h"
 #include <QEvent>
 
+#include "docs_browser.h"
+
 namespace kvs::ui {
 
-QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target) {
+namespace {
+// Turns a click on a label into a call.
+class ClickFilter : public QObject {
+public:
+    ClickFilter(std::function<void()> fn, QObject* parent) : QObject(parent), fn_(std::move(fn)) {}
+
+protected:
+    bool eventFilter(QObject*, QEvent* event) override {
+        if (event->type() != QEvent::MouseButtonRelease) return false;
+        fn_();
+        return true;
+    }
+
+private:
+    std::function<void()> fn_;
+};
+}  // namespace
+
+QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target, const QString& section) {
     auto* label = new QLabel(QStringLiteral("?"), parent);
-    label->setToolTip(text);
+    label->setToolTip(section.isEmpty() ? text
+                                        : text + QObject::tr("\n\nClick for this view's page of the documentation."));
+    if (!section.isEmpty()) {
+        label->setProperty("docsSection", section);
+        label->installEventFilter(new ClickFilter([label, section] { DocsBrowser::showSection(label, "VIEWS.md", section); }, label));
+        label->setCursor(Qt::PointingHandCursor);
+    }
     label->setAlignment(Qt::AlignCenter);
     label->setFixedSize(18, 18);
     label->setStyleSheet(QStringLiteral(
         "QLabel { border: 1px solid palette(mid); border-radius: 9px; font-weight: bold; color: palette(dark); }"));
-    label->setCursor(Qt::WhatsThisCursor);
+    if (section.isEmpty()) label->setCursor(Qt::WhatsThisCursor);
     mark_as_control(label);
     if (target) {
         target->setWhatsThis(text);

@@ -10,8 +10,9 @@
 namespace kvs::ui {
 
 // A round "?" label whose tooltip holds `text`; the same text becomes the whatsThis of `target`
-// (when given) so Shift+F1 works on the chart itself.
-QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr);
+// (when given) so Shift+F1 works on the chart itself. A click opens the section `section` of
+// docs/VIEWS.md in the documentation browser (the label's "docsSection" property).
+QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr, const QString& section = {});
 
 // Marks a widget as one of a view's controls (check boxes, lists, the "?" labels): exports and
 // the presentation mode leave it out, so that a picture shows the chart alone, as on screen.
