@@ -19,6 +19,8 @@
 #include <QThread>
 #include <QTimer>
 #include <QToolBar>
+
+#include "sequence_selector.h"
 #include <QVBoxLayout>
 
 #include "engine_controller.h"
@@ -87,6 +89,13 @@ void MainWindow::createActions() {
     toolbar->setObjectName("runToolbar");
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolbar->addActions({prefill_action_, step_action_, run_action_, reset_action_});
+    // A toolbar shows and hides its widgets through their actions: the selector appears for runs
+    // of several sequences.
+    QAction* selector = toolbar->addWidget(new SequenceSelector(run_, toolbar));
+    auto show_selector = [this, selector] { selector->setVisible(run_->sequences().size() > 1); };
+    connect(run_, &RunData::runStarted, this, show_selector);
+    connect(run_, &RunData::cleared, this, show_selector);
+    show_selector();
 }
 
 void MainWindow::createMenus() {
@@ -150,7 +159,7 @@ void MainWindow::createStatusBar() {
     speed_label_->setToolTip(tr("Decode speed: generated tokens per second of decode wall time"));
     cache_label_ = new QLabel(this);
     cache_label_->setObjectName("cacheLabel");
-    cache_label_->setToolTip(tr("KV cache bytes in use / allocated"));
+    cache_label_->setToolTip(tr("KV cache: blocks the sequences hold, their bytes, the formula for their tokens, and the pool allocated up front"));
     statusBar()->addPermanentWidget(device_label_);
     statusBar()->addPermanentWidget(speed_label_);
     statusBar()->addPermanentWidget(cache_label_);
@@ -390,12 +399,15 @@ void MainWindow::updateStatus() {
     speed_label_->setText(decode_steps > 0 && decode_ms > 0.0
                               ? tr("%1 tokens/s").arg(decode_steps / (decode_ms / 1000.0), 0, 'f', 1)
                               : tr("\u2013 tokens/s"));
-    const auto& kv = run_->kvPoints();
-    if (kv.empty()) {
+    // The allocator's figures: blocks held by the sequences against the formula for their tokens.
+    const PoolTracker& pool = run_->pool();
+    if (pool.history().empty()) {
         cache_label_->setText(tr("KV cache: empty"));
     } else {
-        cache_label_->setText(tr("KV cache: %1 of %2")
-                                  .arg(human_bytes(kv.back().total_bytes_used), human_bytes(kv.back().total_bytes_allocated)));
+        const kvs::KvPoolUsage& u = pool.usage();
+        cache_label_->setText(tr("KV cache: %1 blocks = %2 held (formula %3) of %4")
+                                  .arg(u.used_blocks)
+                                  .arg(human_bytes(u.bytes_held), human_bytes(u.formula_bytes), human_bytes(u.pool_bytes)));
     }
 }
 

@@ -38,6 +38,8 @@ void add_backend_options(ArgParser& p) {
         .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
         .option("kv-blocks", "N", "physical KV blocks in the pool (0 = enough for every sequence at full length)", "0")
         .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
+        .option("block-order", "ORDER", "order a fresh pool hands out blocks: ascending, descending or shuffled "
+                                        "(results do not depend on it; speed may)", "ascending")
         .flag("validation", "Vulkan: enable the validation layer");
 }
 
@@ -53,6 +55,11 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     if (o.block_size < 0) return err("--block-size must be >= 0 (0 = contiguous), got ", o.block_size);
     if (o.kv_blocks < 0) return err("--kv-blocks must be >= 0, got ", o.kv_blocks);
     o.prefix_cache = p.is_set("prefix-cache");
+    const std::string order = p.get("block-order");
+    if (order == "ascending") o.block_order = BlockOrder::Ascending;
+    else if (order == "descending") o.block_order = BlockOrder::Descending;
+    else if (order == "shuffled") o.block_order = BlockOrder::Shuffled;
+    else return err("--block-order expects ascending, descending or shuffled, got '", order, "'");
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");

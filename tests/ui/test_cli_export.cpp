@@ -125,10 +125,11 @@ void TestCliExport::syntheticPresetWithChosenFormats() {
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     const QDir dir(tmp.path());
     QStringList files = dir.entryList(QDir::Files, QDir::Name);
-    QCOMPARE(files, (QStringList{"attention.png", "attention.svg", "cache_layer0_kvhead0.png",
-                                 "cache_layer0_kvhead0.svg", "cache_layer1_kvhead0.png", "cache_layer1_kvhead0.svg",
-                                 "compute.png", "compute.svg", "kv_memory.png", "kv_memory.svg",
-                                 "memory_calculator.png", "memory_calculator.svg"}));
+    QCOMPARE(files, (QStringList{"attention.png", "attention.svg", "block_pool.png", "block_pool.svg",
+                                 "cache_layer0_kvhead0.png", "cache_layer0_kvhead0.svg", "cache_layer1_kvhead0.png",
+                                 "cache_layer1_kvhead0.svg", "compute.png", "compute.svg", "kv_memory.png",
+                                 "kv_memory.svg", "memory_calculator.png", "memory_calculator.svg", "pool_memory.png",
+                                 "pool_memory.svg"}));
     QCOMPARE(QImage(dir.filePath("kv_memory.png")).size(), QSize(1400, 900));
 }
 

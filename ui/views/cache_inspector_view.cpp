@@ -57,6 +57,7 @@ CacheInspectorView::CacheInspectorView(RunData* run, QWidget* parent) : QWidget(
     connect(run_, &RunData::runStarted, this, &CacheInspectorView::onRunChanged);
     connect(run_, &RunData::cleared, this, &CacheInspectorView::onRunChanged);
     connect(run_, &RunData::stepsAppended, request_, &RedrawCoalescer::request);
+    connect(run_, &RunData::sequenceChanged, request_, &RedrawCoalescer::request);
     connect(run_, &RunData::selectionChanged, this, &CacheInspectorView::onSelectionChanged);
     onRunChanged();
 }
@@ -82,20 +83,25 @@ void CacheInspectorView::onSelectionChanged() {
 }
 
 void CacheInspectorView::requestSnapshot() {
-    if (run_->hasRun()) emit snapshotRequested(layer(), kvHead());
+    if (run_->hasRun()) emit snapshotRequested(layer(), kvHead(), run_->selectedSequence());
 }
 
 QString CacheInspectorView::shapeText() const {
     if (!run_->hasRun()) return tr("No run yet.");
     const KvLayout& k = run_->run().kv_layout;
     const int seq = run_->kvPoints().empty() ? 0 : run_->kvPoints().back().positions;
-    return tr("Cache per layer, for K and for V: [batch %1, kv_heads %2, seq %3, head_dim %4] (%5, capacity %6 "
-              "positions). Shown: layer %7, KV head %8 → K and V each [%9, %4].")
-        .arg(k.batch)
+    const int blocks = int(run_->pool().table(run_->selectedSequence()).size());
+    return tr("Sequence %1, per layer, for K and for V: [kv_heads %2, seq %3, head_dim %4] (%5) in %6 blocks of %7 "
+              "positions from a pool of %8 (capacity %9 positions per sequence). Shown: layer %10, KV head %11 → K "
+              "and V each [%12, %4], read through the sequence's block table.")
+        .arg(run_->selectedSequence())
         .arg(k.n_kv_heads)
         .arg(seq)
         .arg(k.head_dim)
         .arg(QString::fromLatin1(kvs::to_string(k.dtype)))
+        .arg(blocks)
+        .arg(k.block_positions())
+        .arg(k.pool_blocks())
         .arg(k.capacity)
         .arg(layer())
         .arg(kvHead())
@@ -105,6 +111,7 @@ QString CacheInspectorView::shapeText() const {
 void CacheInspectorView::updateShapeLabel() { shape_label_->setText(shapeText()); }
 
 void CacheInspectorView::setSnapshot(const KvSnapshot& snapshot) {
+    if (run_->hasRun() && snapshot.sequence != run_->selectedSequence()) return;  // asked before another was selected
     snapshot_ = snapshot;
     if (snapshot.layer != layer() || snapshot.kv_head != kvHead()) {
         layer_box_->setValue(snapshot.layer);

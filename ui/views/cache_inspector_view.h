@@ -34,7 +34,7 @@ public slots:
     void requestSnapshot();
 
 signals:
-    void snapshotRequested(int layer, int kv_head);
+    void snapshotRequested(int layer, int kv_head, int sequence);
 
 private:
     void onRunChanged();

@@ -18,7 +18,9 @@
 #include "views/attention_view.h"
 #include "views/cache_inspector_view.h"
 #include "views/compute_view.h"
+#include "views/block_pool_view.h"
 #include "views/kv_memory_view.h"
+#include "views/pool_memory_view.h"
 #include "views/memory_calculator_view.h"
 
 namespace kvs::ui {
@@ -150,6 +152,16 @@ ExportResult export_all(RunData& run, const QString& dir, const ExportOptions& o
         prepare(&view, options.size, [&] { view.refreshNow(); });
         write_all(&view, "compute");
     }
+    {
+        BlockPoolView view(&run);
+        prepare(&view, options.size, [&] { view.refreshNow(); });
+        write_all(&view, "block_pool");
+    }
+    {
+        PoolMemoryView view(&run);
+        prepare(&view, options.size, [&] { view.refreshNow(); });
+        write_all(&view, "pool_memory");
+    }
     for (const KvSnapshot& snapshot : options.snapshots) {
         CacheInspectorView view(&run);
         prepare(&view, options.size, [&] { view.setSnapshot(snapshot); });
@@ -176,7 +188,8 @@ ExportResult export_all(RunData& run, const QString& dir, const ExportOptions& o
         if (QString e = export_events_csv(run, dir); !e.isEmpty() && result.error.isEmpty())
             result.error = e;
         else
-            for (const char* name : {"steps.csv", "kv.csv", "attention.csv", "op_costs.csv"})
+            for (const char* name : {"steps.csv", "kv.csv", "attention.csv", "op_costs.csv", "blocks.csv", "pool.csv",
+                                     "memory.csv", "prefix_hits.csv"})
                 result.files << out.filePath(name);
     }
     return result;

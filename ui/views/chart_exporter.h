@@ -25,7 +25,8 @@ QString export_widget(QWidget* widget, const QString& path, ExportFormat format)
 
 // Every event as one JSON object per line (engine/session/event_json.h).
 QString export_events_jsonl(const RunData& run, const QString& path);
-// steps.csv, kv.csv, attention.csv, op_costs.csv in `dir` (engine/session/event_csv.h).
+// The CSV tables (steps, kv, attention, op_costs, blocks, pool, memory, prefix_hits) in `dir`
+// (engine/session/event_csv.h).
 QString export_events_csv(const RunData& run, const QString& dir);
 
 struct ExportOptions {
@@ -41,8 +42,9 @@ struct ExportResult {
     bool ok() const { return error.isEmpty(); }
 };
 
-// Writes kv_memory, attention, compute, cache_inspector (when snapshots are given) and
-// memory_calculator in every requested format, plus the event files, into `dir` (created).
+// Writes kv_memory, attention, compute, block_pool, pool_memory, cache_inspector (when snapshots
+// are given) and memory_calculator in every requested format, plus the event files, into `dir`
+// (created).
 ExportResult export_all(RunData& run, const QString& dir, const ExportOptions& options = {});
 
 }  // namespace kvs::ui
