@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     if (argc != 3) return fail("usage: make_fuzz_seeds OUT_DIR TESTS_DATA_DIR");
     const fs::path out = argv[1], data = argv[2];
     for (const char* d : {"gguf", "safetensors", "hf_config", "hf_tokenizer", "vocab_merges", "llama2c_checkpoint",
-                          "llama2c_tokenizer", "event_files", "work"})
+                          "llama2c_tokenizer", "event_files", "kv_sim_workload", "work"})
         fs::create_directories(out / d);
     auto llama = load_model((data / "hostile" / "tiny-llama.gguf").string());
     if (!llama.ok()) return fail(llama.message());
@@ -175,6 +175,9 @@ int main(int argc, char** argv) {
     }
     write_all(out / "llama2c_checkpoint" / "tiny-llama.bin", llama2c_checkpoint(**llama));
     write_all(out / "llama2c_tokenizer" / "tiny-llama-tokenizer.bin", llama2c_tokenizer(**llama));
+    write_all(out / "kv_sim_workload" / "plain.csv", "prompt_tokens,output_tokens\n12,30\n700,5\n1,1\n");
+    write_all(out / "kv_sim_workload" / "prefixes.csv",
+              "prompt_tokens,output_tokens,prefix_group,prefix_tokens\r\n64,16,0,32\r\n80,8,0,32\r\n20,4,1,16\r\n");
     fs::remove_all(out / "work");
     std::printf("make_fuzz_seeds: seeds written under %s\n", out.string().c_str());
     return 0;
