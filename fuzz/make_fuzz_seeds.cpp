@@ -65,6 +65,31 @@ std::shared_ptr<Model> tiny_gpt2() {
     return m;
 }
 
+// The tiny Llama's vocabulary on a shape whose rows fill ggml's quantization blocks (256
+// values: the K-quants' super-block), for seeds in every block type the loader reads.
+std::shared_ptr<Model> quantizable_llama(const Model& tiny) {
+    auto m = std::make_shared<Model>();
+    m->tokenizer = tiny.tokenizer;
+    m->stop_tokens = tiny.stop_tokens;
+    ModelConfig& c = m->config;
+    c = tiny.config;
+    c.name = "quantizable-llama";
+    c.dim = 256, c.hidden_dim = 256, c.n_layers = 1, c.n_heads = 4, c.n_kv_heads = 4;
+    c.tied_classifier = true;
+    std::mt19937 rng(13);
+    ModelWeights& w = m->weights;
+    w.token_embedding = random_tensor(rng, c.vocab_size, c.dim);
+    LayerWeights L;
+    L.attn_norm = random_tensor(rng, 1, c.dim), L.ffn_norm = random_tensor(rng, 1, c.dim);
+    L.wq = random_tensor(rng, c.dim, c.dim), L.wk = random_tensor(rng, c.dim, c.dim), L.wv = random_tensor(rng, c.dim, c.dim);
+    L.wo = random_tensor(rng, c.dim, c.dim);
+    L.w_gate = random_tensor(rng, c.hidden_dim, c.dim), L.w_up = random_tensor(rng, c.hidden_dim, c.dim);
+    L.w_down = random_tensor(rng, c.dim, c.hidden_dim);
+    w.layers.push_back(std::move(L));
+    w.final_norm = random_tensor(rng, 1, c.dim);
+    return m;
+}
+
 std::string read_all(const fs::path& p) {
     std::ifstream f(p, std::ios::binary);
     std::ostringstream s;
@@ -143,6 +168,13 @@ int main(int argc, char** argv) {
     bf16_gguf.matrix_type = GgmlType::BF16;
     check(test::write_model_gguf(**llama, (out / "gguf" / "llama-f16.gguf").string(), f16));
     check(test::write_model_gguf(*gpt2, (out / "gguf" / "gpt2-f32.gguf").string()));
+    const auto quantizable = quantizable_llama(**llama);
+    for (const auto& [type, name] : {std::pair{GgmlType::Q4_0, "q4_0"}, {GgmlType::Q5_1, "q5_1"}, {GgmlType::Q8_0, "q8_0"},
+                                     {GgmlType::Q4_K, "q4_k"}, {GgmlType::Q6_K, "q6_k"}}) {
+        test::GgufModelWriteOptions q;
+        q.matrix_type = type;
+        check(test::write_model_gguf(*quantizable, (out / "gguf" / (std::string("llama-") + name + ".gguf")).string(), q));
+    }
     check(test::write_model_gguf(*gpt2, (out / "gguf" / "gpt2-bf16.gguf").string(), bf16_gguf));
 
     struct Folder {
