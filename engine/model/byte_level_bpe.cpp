@@ -1,8 +1,5 @@
 #include "model/byte_level_bpe.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <algorithm>
 #include <queue>
 
@@ -37,32 +34,6 @@ const ByteAlphabet& alphabet() {
     return table;
 }
 
-// The GPT-2 pattern, compiled once per process. MATCH_INVALID_UTF lets malformed input
-// through: bytes the pattern cannot match are kept as pieces of their own.
-class Gpt2Pattern {
-public:
-    Gpt2Pattern() {
-        static const char* kPattern =
-            R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-        int code = 0;
-        PCRE2_SIZE offset = 0;
-        code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kPattern), PCRE2_ZERO_TERMINATED,
-                              PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &code, &offset, nullptr);
-    }
-    ~Gpt2Pattern() { pcre2_code_free(code_); }
-    Gpt2Pattern(const Gpt2Pattern&) = delete;
-    Gpt2Pattern& operator=(const Gpt2Pattern&) = delete;
-    const pcre2_code* code() const { return code_; }
-
-private:
-    pcre2_code* code_ = nullptr;
-};
-
-const Gpt2Pattern& gpt2_pattern() {
-    static const Gpt2Pattern pattern;
-    return pattern;
-}
-
 struct Pair {
     int left = 0, right = 0;
     int rank = 0;
@@ -80,36 +51,7 @@ struct PairOrder {
 
 const std::string& ByteLevelBpe::byte_char(std::uint8_t byte) { return alphabet().char_of_byte[byte]; }
 
-std::vector<std::string_view> ByteLevelBpe::pre_tokenize(std::string_view text) {
-    std::vector<std::string_view> words;
-    const pcre2_code* code = gpt2_pattern().code();
-    if (code == nullptr) {  // cannot happen with a linked PCRE2 that has Unicode support
-        if (!text.empty()) words.push_back(text);
-        return words;
-    }
-    pcre2_match_data* match = pcre2_match_data_create_from_pattern(code, nullptr);
-    const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const int rc = pcre2_match(code, subject, text.size(), pos, 0, match, nullptr);
-        if (rc < 0) {
-            words.push_back(text.substr(pos));
-            break;
-        }
-        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match);
-        if (ov[0] > pos) words.push_back(text.substr(pos, ov[0] - pos));  // bytes no branch matched
-        if (ov[1] == ov[0]) {  // an empty match would loop; step over one character
-            const std::size_t n = utf8::char_length_at(text, ov[0]);
-            words.push_back(text.substr(ov[0], n));
-            pos = ov[0] + n;
-            continue;
-        }
-        words.push_back(text.substr(ov[0], ov[1] - ov[0]));
-        pos = ov[1];
-    }
-    pcre2_match_data_free(match);
-    return words;
-}
+std::vector<std::string_view> ByteLevelBpe::pre_tokenize(std::string_view text) { return PreTokenizer::gpt2().split(text); }
 
 Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(ByteLevelVocab vocab) {
     const std::size_t n = vocab.tokens.size();
@@ -124,33 +66,41 @@ Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(ByteLevelVocab vocab)
         if (space == std::string::npos || space + 1 >= m.size())
             return err("byte-level BPE merge ", i, " '", m, "' is not two tokens separated by a space");
     }
-    if (gpt2_pattern().code() == nullptr) return err("PCRE2 could not compile the GPT-2 pre-tokenizer pattern");
+    if (!vocab.pre_tokenizer && PreTokenizer::gpt2().steps() == 0)
+        return err("PCRE2 could not compile the GPT-2 pre-tokenizer pattern");
     return std::unique_ptr<ByteLevelBpe>(new ByteLevelBpe(std::move(vocab)));
 }
 
 ByteLevelBpe::ByteLevelBpe(ByteLevelVocab vocab) : vocab_(std::move(vocab)) {
+    pre_ = vocab_.pre_tokenizer ? vocab_.pre_tokenizer
+                                : std::shared_ptr<const PreTokenizer>(&PreTokenizer::gpt2(), [](const PreTokenizer*) {});
     bos_id = vocab_.bos_id;
     eos_id = vocab_.eos_id;
     add_bos = vocab_.add_bos;
     for (std::size_t id = 0; id < vocab_.tokens.size(); ++id) {
         id_of_[vocab_.tokens[id]] = int(id);
-        if (!vocab_.types.empty() && vocab_.types[id] == kTypeUserDefined && !vocab_.tokens[id].empty())
-            user_defined_.push_back(int(id));
+        if (vocab_.types.empty() || vocab_.tokens[id].empty()) continue;
+        if (vocab_.types[id] == kTypeUserDefined) user_defined_.push_back(int(id));
+        if (vocab_.types[id] == kTypeUserDefined || vocab_.types[id] == kTypeControl) with_control_.push_back(int(id));
     }
     for (std::size_t rank = 0; rank < vocab_.merges.size(); ++rank)
         merge_rank_.emplace(vocab_.merges[rank], int(rank));  // the first listing of a pair wins
-    std::stable_sort(user_defined_.begin(), user_defined_.end(), [this](int a, int b) {
+    const auto longest_first = [this](int a, int b) {
         return vocab_.tokens[std::size_t(a)].size() > vocab_.tokens[std::size_t(b)].size();
-    });
+    };
+    std::stable_sort(user_defined_.begin(), user_defined_.end(), longest_first);
+    std::stable_sort(with_control_.begin(), with_control_.end(), longest_first);
 }
 
-std::vector<int> ByteLevelBpe::encode(std::string_view text) const {
+std::vector<int> ByteLevelBpe::encode_impl(std::string_view text, bool special) const {
     std::vector<int> out;
-    // Split around user-defined tokens (longest match first), BPE-encode the text between.
+    // Split around user-defined (and with `special`, control) tokens, longest match first;
+    // BPE-encode the text between.
+    const std::vector<int>& verbatim = special ? with_control_ : user_defined_;
     std::size_t plain_start = 0;
-    for (std::size_t pos = 0; pos < text.size() && !user_defined_.empty();) {
+    for (std::size_t pos = 0; pos < text.size() && !verbatim.empty();) {
         int hit = -1;
-        for (int id : user_defined_) {
+        for (int id : verbatim) {
             const std::string& t = vocab_.tokens[std::size_t(id)];
             if (text.compare(pos, t.size(), t) == 0) {
                 hit = id;
@@ -171,7 +121,7 @@ std::vector<int> ByteLevelBpe::encode(std::string_view text) const {
 }
 
 void ByteLevelBpe::encode_text(std::string_view text, std::vector<int>& out) const {
-    for (std::string_view word : pre_tokenize(text)) encode_word(word, out);
+    for (std::string_view word : pre_->split(text)) encode_word(word, out);
 }
 
 void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& out) const {
@@ -184,6 +134,11 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& out) con
         length.push_back(ch.size());
         mapped += ch;
     }
+    if (vocab_.ignore_merges)
+        if (const auto it = id_of_.find(mapped); it != id_of_.end()) {
+            out.push_back(it->second);
+            return;
+        }
     const int n = int(start.size());
     std::vector<int> prev(static_cast<std::size_t>(n)), next(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {

@@ -1,5 +1,7 @@
 #include "model/gguf_tokenizer.h"
 
+#include "model/pre_tokenizer.h"
+
 namespace kvs {
 
 namespace {
@@ -52,6 +54,14 @@ Result<std::unique_ptr<Tokenizer>> load_byte_level(const GgufFile& f, std::vecto
     KVS_ASSIGN(v.bos_id, read_token_id(f, "tokenizer.ggml.bos_token_id", -1, n));
     KVS_ASSIGN(v.eos_id, read_token_id(f, "tokenizer.ggml.eos_token_id", -1, n));
     KVS_ASSIGN(v.add_bos, f.get_bool_or("tokenizer.ggml.add_bos_token", false));
+    // llama.cpp's converter names the pre-tokenizer; files without the key (older GPT-2
+    // conversions) use GPT-2's pattern, which is also what Hugging Face's ByteLevel does.
+    if (f.has("tokenizer.ggml.pre")) {
+        KVS_ASSIGN(const std::string pre, f.get_string("tokenizer.ggml.pre"));
+        auto p = PreTokenizer::for_gguf_name(pre, v.ignore_merges);
+        if (!p.ok()) return err(f.path(), ": ", p.message());
+        v.pre_tokenizer = std::make_shared<const PreTokenizer>(std::move(p).value());
+    }
     auto tok = make_byte_level_bpe(std::move(v));
     if (!tok.ok()) return err(f.path(), ": ", tok.message());
     return tok;

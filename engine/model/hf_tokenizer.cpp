@@ -5,7 +5,9 @@
 #include <optional>
 #include <unordered_map>
 
+#include "model/hf_pre_tokenizer.h"
 #include "model/json_file.h"
+#include "model/sentencepiece_model.h"
 
 namespace kvs {
 
@@ -198,8 +200,12 @@ Specials resolve_specials(const Vocab& v, const TokenizerConfig& tc, const HfTok
 }
 
 Result<std::unique_ptr<Tokenizer>> make_byte_level(Vocab v, std::vector<std::string> merges, const Specials& s,
-                                                   const std::string& origin) {
+                                                   const std::string& origin, const json* tokenizer_json = nullptr) {
     ByteLevelVocab b;
+    if (tokenizer_json) {  // its pre-tokenizer and model.ignore_merges; vocab.json + merges.txt are GPT-2's
+        KVS_ASSIGN(b.pre_tokenizer, hf_pre_tokenizer(member(*tokenizer_json, "pre_tokenizer"), origin));
+        KVS_ASSIGN(b.ignore_merges, json_bool_or(member(*tokenizer_json, "model"), "ignore_merges", false, origin + ": model"));
+    }
     b.tokens = std::move(v.tokens);
     b.types = std::move(v.types);
     b.merges = std::move(merges);
@@ -300,7 +306,7 @@ Result<std::unique_ptr<Tokenizer>> from_tokenizer_json(const fs::path& path, con
                            "(U+2581 spaces, byte fallback) is not supported");
     KVS_ASSIGN(const std::string template_first, template_bos(member(j, "post_processor"), origin + ": post_processor"));
     const Specials s = resolve_specials(v, tc, d, template_first, sentencepiece);
-    if (byte_level) return make_byte_level(std::move(v), std::move(merges), s, origin);
+    if (byte_level) return make_byte_level(std::move(v), std::move(merges), s, origin, &j);
     return make_sentencepiece(j, std::move(v), merges, s, origin);
 }
 
@@ -336,9 +342,14 @@ Result<std::unique_ptr<Tokenizer>> load_hf_tokenizer(const std::string& dir, con
     if (has_vocab || has_merges)
         return err("'", dir, "' has ", has_vocab ? "vocab.json but no merges.txt" : "merges.txt but no vocab.json",
                    ": a byte-level BPE tokenizer needs both");
-    const bool has_spm = fs::exists(root / "tokenizer.model", ec);
-    return err("'", dir, "' has no tokenizer: expected tokenizer.json, or vocab.json with merges.txt",
-               has_spm ? " (tokenizer.model, a SentencePiece protobuf, is not read)" : "");
+    if (fs::exists(root / "tokenizer.model", ec)) {  // SentencePiece protobuf; tokenizer_config.json may override BOS
+        KVS_ASSIGN(SentencePieceVocab v, read_sentencepiece_model((root / "tokenizer.model").string()));
+        if (tc.add_bos) v.add_bos = *tc.add_bos;
+        auto tok = make_sentencepiece_bpe(std::move(v));
+        if (!tok.ok()) return err("'", (root / "tokenizer.model").string(), "': ", tok.message());
+        return tok;
+    }
+    return err("'", dir, "' has no tokenizer: expected tokenizer.json, vocab.json with merges.txt, or tokenizer.model");
 }
 
 }  // namespace kvs

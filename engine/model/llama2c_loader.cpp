@@ -5,6 +5,7 @@
 
 #include "core/read_only_mapping.h"
 #include "model/model_limits.h"
+#include "model/sentencepiece_model.h"
 
 namespace kvs {
 namespace {
@@ -95,8 +96,10 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
 
     std::string tok_path = tokenizer_path;
     if (tok_path.empty()) {
-        const auto beside = std::filesystem::path(path).parent_path() / "tokenizer.bin";
-        if (std::filesystem::exists(beside)) tok_path = beside.string();
+        for (const char* name : {"tokenizer.bin", "tokenizer.model"}) {
+            const auto beside = std::filesystem::path(path).parent_path() / name;
+            if (tok_path.empty() && std::filesystem::exists(beside)) tok_path = beside.string();
+        }
     }
     if (tok_path.empty())
         return err("no tokenizer for '", path, "': llama2.c checkpoints carry none; pass --tokenizer tokenizer.bin");
@@ -133,6 +136,12 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
 }
 
 Result<std::unique_ptr<Tokenizer>> load_llama2c_tokenizer(const std::string& path, int vocab_size) {
+    if (std::filesystem::path(path).extension() == ".model") {  // a SentencePiece protobuf
+        KVS_ASSIGN(auto tok, load_sentencepiece_model(path));
+        if (tok->vocab_size() != vocab_size)
+            return err("'", path, "' has ", tok->vocab_size(), " pieces, the model ", vocab_size, " tokens");
+        return tok;
+    }
     KVS_ASSIGN(ReadOnlyMapping file, ReadOnlyMapping::open(path));
     const auto bytes = file.bytes();
     std::size_t off = 0;

@@ -15,8 +15,12 @@ class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // Text to ids, without BOS (llama.cpp's test vectors are written this way).
+    // Text to ids, without BOS (llama.cpp's test vectors are written this way). Control tokens
+    // ("<|endoftext|>", "<s>") are never produced from text here.
     virtual std::vector<int> encode(std::string_view text) const = 0;
+    // encode(), except that control tokens written in the text become their ids, as prompts of
+    // chat models need ("<|im_start|>user ..."): what transformers and llama.cpp do with prompts.
+    virtual std::vector<int> encode_special(std::string_view text) const { return encode(text); }
     // The bytes a token stands for when it follows `prev` (SentencePiece drops the dummy-prefix
     // space after BOS; byte tokens <0xNN> become their byte). Raw bytes: a multi-byte UTF-8
     // character may be split across tokens.
@@ -28,6 +32,7 @@ public:
     int bos_id = -1;
     int eos_id = -1;
     bool add_bos = false;
+    bool parse_special = true;  // encode_prompt() uses encode_special()
 
     // encode() with BOS prepended when the model wants it. A prompt that encodes to nothing
     // starts from BOS even when BOS is not added to text (GPT-2 style models, as Hugging Face's
@@ -35,7 +40,7 @@ public:
     std::vector<int> encode_prompt(std::string_view text) const {
         std::vector<int> ids;
         if (add_bos && bos_id >= 0) ids.push_back(bos_id);
-        auto body = encode(text);
+        auto body = parse_special ? encode_special(text) : encode(text);
         ids.insert(ids.end(), body.begin(), body.end());
         if (ids.empty() && bos_id >= 0) ids.push_back(bos_id);
         return ids;
@@ -65,13 +70,17 @@ struct SentencePieceVocab {
 };
 Result<std::unique_ptr<Tokenizer>> make_sentencepiece_bpe(SentencePieceVocab vocab);
 
-// GPT-2 byte-level BPE (GGUF tokenizer.ggml.model=gpt2, HF tokenizer.json, vocab.json+merges.txt).
+class PreTokenizer;
+
+// Byte-level BPE (GGUF tokenizer.ggml.model=gpt2, HF tokenizer.json, vocab.json+merges.txt).
 struct ByteLevelVocab {
     std::vector<std::string> tokens;  // in GPT-2's byte-to-unicode alphabet ("Ġthe")
     std::vector<std::string> merges;  // "Ġ t", highest priority first
     std::vector<std::int32_t> types;  // GGUF token types, empty if unknown
     int bos_id = -1, eos_id = -1;
     bool add_bos = false;
+    std::shared_ptr<const PreTokenizer> pre_tokenizer;  // null: GPT-2's pattern
+    bool ignore_merges = false;  // a piece that is a token as a whole is not merged (Llama-3)
 };
 Result<std::unique_ptr<Tokenizer>> make_byte_level_bpe(ByteLevelVocab vocab);
 

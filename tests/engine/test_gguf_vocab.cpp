@@ -1,5 +1,5 @@
-// llama.cpp's tokenizer test vectors: every string of the .inp file must encode to the ids
-// on the matching line of the .out file, and decode back to itself.
+// llama.cpp's tokenizer test vectors: for each of the ten vocabularies, every string of the .inp
+// file must encode to the ids on the matching line of the .out file, and decode back to itself.
 #include <QtTest>
 
 #include <fstream>
@@ -110,11 +110,22 @@ class TestGgufVocab : public QObject {
     Q_OBJECT
 
 private slots:
-    void llamaSentencePiece() {
-        check_vocab(kvs::test::shared_path("models/gguf-vocab/ggml-vocab-llama-spm.gguf"), 46);
+    // Every vocabulary of llama.cpp's test set, each with the pre-tokenizer its file names
+    // (tokenizer.ggml.pre): SentencePiece (llama-spm, phi-3) and byte-level BPE with seven
+    // different patterns. gpt-neox ships no test strings; its vocabulary must still load.
+    void allVocabularies_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("cases");
+        for (const char* name : {"llama-spm", "phi-3", "gpt-2", "mpt", "falcon", "starcoder", "refact", "deepseek-coder",
+                                 "deepseek-llm"})
+            QTest::newRow(name) << QString(name) << 46;
+        QTest::newRow("gpt-neox") << QString("gpt-neox") << 0;
     }
-
-    void gpt2ByteLevel() { check_vocab(kvs::test::shared_path("models/gguf-vocab/ggml-vocab-gpt-2.gguf"), 46); }
+    void allVocabularies() {
+        QFETCH(QString, name);
+        QFETCH(int, cases);
+        check_vocab(kvs::test::shared_path("models/gguf-vocab/ggml-vocab-" + name.toStdString() + ".gguf"), cases);
+    }
 
     void llamaSpecialTokensAndLabels() {
         QTemporaryDir dir;

@@ -174,7 +174,7 @@ private slots:
         const fs::path dir = fresh();
         fs::remove(dir / "vocab.json");
         fs::remove(dir / "merges.txt");
-        expect_error(dir, {dir.string(), "has no tokenizer: expected tokenizer.json, or vocab.json with merges.txt"});
+        expect_error(dir, {dir.string(), "has no tokenizer: expected tokenizer.json, vocab.json with merges.txt, or tokenizer.model"});
     }
 
     void vocabWithoutMerges() {

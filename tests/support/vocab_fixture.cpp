@@ -49,11 +49,27 @@ bool plausible_length_at(const std::string& b, std::size_t pos) {
     return v && v->known < 65536 && (v->lost_index < 0 || v->lost_index < 2);
 }
 
-// Whether bytes [pos, pos + n) are whole UTF-8 sequences (token strings always are).
+bool whole_utf8(const std::string& b, std::size_t pos, std::size_t n);
+
+// Whether a string array element can start at `pos` (before `end`): a plausible length whose
+// string is whole UTF-8, followed (`depth` more times) by another such element or the end.
+bool element_chain_at(const std::string& b, std::size_t pos, std::size_t end, int depth) {
+    if (pos == end) return true;
+    if (pos > end || !plausible_length_at(b, pos)) return false;
+    std::size_t after = pos;
+    const auto len = read_damaged(b, after, 8);
+    if (!len || len->lost_index >= 0) return true;  // a damaged length: cannot look further
+    if (after + len->known > end || !whole_utf8(b, after, len->known)) return false;
+    return depth == 0 || element_chain_at(b, after + len->known, end, depth - 1);
+}
+
+// Whether bytes [pos, pos + n) are whole UTF-8 sequences without NUL (token and merge strings
+// always are; length fields are not, since their high bytes are zero).
 bool whole_utf8(const std::string& b, std::size_t pos, std::size_t n) {
     std::size_t i = 0;
     while (i < n) {
         const auto lead = static_cast<unsigned char>(b[pos + i]);
+        if (lead == 0) return false;
         const std::size_t len = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
                                 : (lead & 0xF8) == 0xF0 ? 4 : 0;
         if (len == 0 || i + len > n) return false;
@@ -64,22 +80,44 @@ bool whole_utf8(const std::string& b, std::size_t pos, std::size_t n) {
     return true;
 }
 
-// Where the array stored under `key` starts (its first element) and ends (the next key).
+// Where the count of original bytes `remaining` can end when read from `pos`: one replacement
+// character stands for one to three lost bytes (a lead byte with its continuation bytes is
+// replaced once when the sequence is cut short: E8 BE 00 becomes EF BF BD 00).
+void count_ends(const std::string& b, std::size_t pos, int remaining, std::vector<std::size_t>& out) {
+    if (remaining == 0) {
+        out.push_back(pos);
+        return;
+    }
+    if (pos >= b.size()) return;
+    if (b.compare(pos, 3, kLost) == 0)
+        for (int k = 1; k <= std::min(3, remaining); ++k) count_ends(b, pos + 3, remaining - k, out);
+    else
+        count_ends(b, pos + 1, remaining - 1, out);
+}
+
+// Where the array stored under `key` starts (its first element) and ends (the next key). Its
+// element count is often damaged; the start is the reading of it after which the elements
+// parse (strings) or fill the span in whole int32s.
 struct ArraySpan {
     std::size_t begin = 0, end = 0;
 };
-std::optional<ArraySpan> locate_array(const std::string& b, const std::string& key) {
+std::optional<ArraySpan> locate_array(const std::string& b, const std::string& key, bool strings) {
     const std::size_t k = b.find(key);
     if (k == std::string::npos) return std::nullopt;
-    std::size_t pos = k + key.size() + 4 + 4;  // value type, element type
-    if (!read_damaged(b, pos, 8)) return std::nullopt;  // the element count (often damaged)
+    const std::size_t pos = k + key.size() + 4 + 4;  // value type, element type
     std::size_t next = b.find("tokenizer.ggml.", pos);
     if (next == std::string::npos || next < pos + 8) return std::nullopt;
-    return ArraySpan{pos, next - 8};
+    const std::size_t end = next - 8;  // the next key's length (short keys: intact)
+    std::vector<std::size_t> begins;
+    count_ends(b, pos, 8, begins);
+    for (std::size_t begin : begins)
+        if (strings ? element_chain_at(b, begin, end, 2) : (begin <= end && (end - begin) % 4 == 0))
+            return ArraySpan{begin, end};
+    return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> salvage_strings(const std::string& b, const std::string& key) {
-    const auto span = locate_array(b, key);
+    const auto span = locate_array(b, key, true);
     if (!span) return std::nullopt;
     std::vector<std::string> out;
     std::size_t pos = span->begin;
@@ -92,7 +130,7 @@ std::optional<std::vector<std::string>> salvage_strings(const std::string& b, co
             for (std::uint64_t lost = 0x80; lost <= 0xFF && !found; ++lost) {
                 const std::uint64_t cand = len->known | (lost << (8 * len->lost_index));
                 const std::size_t after = pos + cand;
-                const bool fits = after == span->end || (after < span->end && plausible_length_at(b, after));
+                const bool fits = element_chain_at(b, after, span->end, 4);
                 if (fits && whole_utf8(b, pos, cand)) {
                     n = cand;
                     found = true;
@@ -108,8 +146,8 @@ std::optional<std::vector<std::string>> salvage_strings(const std::string& b, co
 }
 
 std::optional<std::vector<std::int32_t>> salvage_int32s(const std::string& b, const std::string& key) {
-    const auto span = locate_array(b, key);
-    if (!span || (span->end - span->begin) % 4 != 0) return std::nullopt;
+    const auto span = locate_array(b, key, false);
+    if (!span) return std::nullopt;
     std::vector<std::int32_t> out((span->end - span->begin) / 4);
     std::memcpy(out.data(), b.data() + span->begin, out.size() * 4);
     return out;
@@ -139,6 +177,18 @@ std::optional<Llama2cVocab> read_llama2c_vocab(const std::string& path) {
     return v;
 }
 
+// A string value stored under `key` (the pre-tokenizer name), if its length survived.
+std::optional<std::string> salvage_string(const std::string& b, const std::string& key) {
+    const std::size_t k = b.find(key);
+    if (k == std::string::npos) return std::nullopt;
+    std::size_t pos = k + key.size();
+    auto type = read_damaged(b, pos, 4);
+    auto len = read_damaged(b, pos, 8);
+    if (!type || !len || type->lost_index >= 0 || type->known != 8 || len->lost_index >= 0 || pos + len->known > b.size())
+        return std::nullopt;
+    return b.substr(pos, len->known);
+}
+
 std::string with_space_marks(const std::string& s) {
     std::string out;
     for (char c : s) out += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
@@ -157,14 +207,19 @@ Result<std::string> rebuild(const std::string& shared_gguf, const std::string& o
     w.add_string("tokenizer.ggml.model", llama ? "llama" : "gpt2");
     w.add_string_array("tokenizer.ggml.tokens", *tokens);
     w.add_i32_array("tokenizer.ggml.token_type", *types);
+    if (const auto pre = salvage_string(b, "tokenizer.ggml.pre")) w.add_string("tokenizer.ggml.pre", *pre);
     if (llama) {
+        // The scores are lost; the Llama 2 vocabulary in llama2.c format has them for the 32000
+        // pieces these vocabularies share (Phi-3 appends added tokens, which merges never form).
         const auto l2c = read_llama2c_vocab(shared_path("models/llama2-tokenizer/tokenizer.bin"));
-        if (!l2c || l2c->pieces.size() != tokens->size())
-            return err("llama2-tokenizer/tokenizer.bin does not hold ", tokens->size(), " pieces");
-        for (std::size_t i = 3; i < tokens->size(); ++i)  // 0..2 are spelled differently by llama2.c
+        if (!l2c || l2c->pieces.size() > tokens->size())
+            return err("llama2-tokenizer/tokenizer.bin does not hold the first ", tokens->size(), " pieces");
+        for (std::size_t i = 3; i < l2c->pieces.size(); ++i)  // 0..2 are spelled differently by llama2.c
             if (with_space_marks(l2c->pieces[i]) != (*tokens)[i])
                 return err("tokenizer.bin piece ", i, " differs from the GGUF token '", (*tokens)[i], "'");
-        w.add_f32_array("tokenizer.ggml.scores", l2c->scores);
+        std::vector<float> scores = l2c->scores;
+        scores.resize(tokens->size(), 0.0f);
+        w.add_f32_array("tokenizer.ggml.scores", scores);
         w.add_u32("tokenizer.ggml.bos_token_id", 1);
         w.add_u32("tokenizer.ggml.eos_token_id", 2);
         w.add_u32("tokenizer.ggml.unknown_token_id", 0);
@@ -174,11 +229,12 @@ Result<std::string> rebuild(const std::string& shared_gguf, const std::string& o
         const auto merges = salvage_strings(b, "tokenizer.ggml.merges");
         if (!merges) return err(shared_gguf, ": cannot recover merges");
         w.add_string_array("tokenizer.ggml.merges", *merges);
-        // Both ids were damaged; GPT-2 uses its last token, <|endoftext|>, for both.
+        // The ids were damaged; GPT-2 style vocabularies end with <|endoftext|>, used for both.
         const auto eot = std::uint32_t(tokens->size() - 1);
-        if ((*tokens)[eot] != "<|endoftext|>") return err(shared_gguf, ": last token is not <|endoftext|>");
-        w.add_u32("tokenizer.ggml.bos_token_id", eot);
-        w.add_u32("tokenizer.ggml.eos_token_id", eot);
+        if ((*tokens)[eot] == "<|endoftext|>") {
+            w.add_u32("tokenizer.ggml.bos_token_id", eot);
+            w.add_u32("tokenizer.ggml.eos_token_id", eot);
+        }
     }
     KVS_TRY(w.write(out_path));
     return out_path;
