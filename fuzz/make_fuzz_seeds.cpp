@@ -142,6 +142,18 @@ std::string llama2c_tokenizer(const Model& m) {
     return out;
 }
 
+// A SentencePiece protobuf message { 1: piece, 2: score (fixed32), 3: type (varint) } as a
+// length-delimited field 1 of ModelProto (pieces here are short: one-byte lengths).
+std::string sp_piece(const std::string& text, float score, int type) {
+    std::string body = std::string(1, '\x0A') + char(text.size()) + text + '\x15';
+    char bits[4];
+    std::memcpy(bits, &score, 4);
+    body.append(bits, 4);
+    body += '\x18';
+    body += char(type);
+    return std::string(1, '\x0A') + char(body.size()) + body;
+}
+
 int fail(const std::string& what) {
     std::fprintf(stderr, "make_fuzz_seeds: %s\n", what.c_str());
     return 1;
@@ -153,7 +165,7 @@ int main(int argc, char** argv) {
     if (argc != 3) return fail("usage: make_fuzz_seeds OUT_DIR TESTS_DATA_DIR");
     const fs::path out = argv[1], data = argv[2];
     for (const char* d : {"gguf", "safetensors", "hf_config", "hf_tokenizer", "vocab_merges", "llama2c_checkpoint",
-                          "llama2c_tokenizer", "event_files", "kv_sim_workload", "work"})
+                          "llama2c_tokenizer", "sentencepiece_model", "event_files", "kv_sim_workload", "work"})
         fs::create_directories(out / d);
     auto llama = load_model((data / "hostile" / "tiny-llama.gguf").string());
     if (!llama.ok()) return fail(llama.message());
@@ -210,6 +222,12 @@ int main(int argc, char** argv) {
     write_all(out / "kv_sim_workload" / "plain.csv", "prompt_tokens,output_tokens\n12,30\n700,5\n1,1\n");
     write_all(out / "kv_sim_workload" / "prefixes.csv",
               "prompt_tokens,output_tokens,prefix_group,prefix_tokens\r\n64,16,0,32\r\n80,8,0,32\r\n20,4,1,16\r\n");
+    // SentencePiece tokenizer.model: a BPE model that loads (<unk>, <s>, </s>, a, b, "ab") and the
+    // unigram model the tests refuse. ../shared/models adds stories260K's tok512.model.
+    const std::string pieces = sp_piece("<unk>", 0.0f, 2) + sp_piece("<s>", 0.0f, 3) + sp_piece("</s>", 0.0f, 3) +
+                               sp_piece("a", -1.0f, 1) + sp_piece("b", -2.0f, 1) + sp_piece("ab", -0.5f, 1);
+    write_all(out / "sentencepiece_model" / "bpe.model", pieces + std::string("\x12\x02\x18\x02", 4));  // model_type 2
+    write_all(out / "sentencepiece_model" / "unigram.model", pieces + std::string("\x12\x02\x20\x10", 4));  // none: unigram
     fs::remove_all(out / "work");
     std::printf("make_fuzz_seeds: seeds written under %s\n", out.string().c_str());
     return 0;
