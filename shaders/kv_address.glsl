@@ -6,7 +6,8 @@
 //   w: where its sequence's block table starts in block_tables[].
 // Slot s of a sequence is in physical block block_tables[table + s / block_size], at slot
 // s % block_size of that block; inside the bound K (or V) range of a layer that row starts at
-//   base + block * block_stride + kv_head * head_stride + (s % block_size) * head_dim.
+//   base + kv_head * head_stride + block * block_stride + (s % block_size) * head_dim
+// (head_stride = n_blocks * block_stride, block_stride = block_size * head_dim).
 #define ROW_TOKEN(r) (r).x
 #define ROW_POSITION(r) (r).y
 #define ROW_SLOT(r) (r).z

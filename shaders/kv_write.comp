@@ -11,8 +11,8 @@ layout(push_constant) uniform Params {
     uint kv_heads;
     uint head_dim;
     uint block_size;    // positions per block
-    uint head_stride;   // elements between KV heads inside a block
-    uint block_stride;  // elements between physical blocks
+    uint head_stride;   // elements between KV heads (each has a run of every block)
+    uint block_stride;  // elements between physical blocks of one head
     uint row0;          // pass row of the chunk's first token
     uint base;          // element of the bound range where this K or V part starts (alignment slack)
 } p;

@@ -14,6 +14,7 @@
 #include "model_panel.h"
 #include "run_data.h"
 #include "synthetic_presets.h"
+#include "views/kv_sim_view.h"
 
 namespace kvs::ui {
 
@@ -31,6 +32,9 @@ void start_app(MainWindow& window, const CommandLineOptions& options) {
     const DiscoveryRoots roots = standard_roots();
     window.setDiscoveryRoots(roots);
     window.generationPanel()->setPrompt(options.prompt);
+    window.generationPanel()->setMorePrompts(options.more_prompts);
+    window.generationPanel()->setBlockSize(options.block_size);
+    window.generationPanel()->setPrefixCache(options.prefix_cache);
     window.generationPanel()->setBackend(options.backend);
     if (options.max_new > 0) window.generationPanel()->setMaxNewTokens(options.max_new);
     if (!options.screenshot_dir.isEmpty()) window.setLoadErrorDialogs(false);
@@ -81,11 +85,18 @@ void run_screenshot_session(MainWindow& window, const QString& dir) {
         QTimer::singleShot(800, &window, [&window, dir] {
             const auto& steps = window.runData().steps();
             if (!steps.empty()) window.runData().setSelectedStep(steps[steps.size() * 3 / 4].step);
-            QTimer::singleShot(300, &window, [&window, dir] {
-                const QStringList files = window.saveScreenshots(dir);
-                for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
-                QCoreApplication::exit(files.isEmpty() ? 1 : 0);
-            });
+            auto save = [&window, dir] {
+                QTimer::singleShot(300, &window, [&window, dir] {
+                    const QStringList files = window.saveScreenshots(dir);
+                    for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
+                    QCoreApplication::exit(files.isEmpty() ? 1 : 0);
+                });
+            };
+            // The allocation simulator shows its default workload once simulated.
+            auto* sim = window.findChild<KvSimView*>("kvSimView");
+            if (!sim) return save();
+            QObject::connect(sim, &KvSimView::finished, &window, save);
+            sim->runSimulation();
         });
     });
     // Without a model there is nothing to show: say why and stop instead of waiting.

@@ -1,6 +1,7 @@
 #include "command_line.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 
 namespace kvs::ui {
 
@@ -19,9 +20,13 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     const QCommandLineOption prompt({"p", "prompt"}, "Prompt text.", "TEXT", options.prompt);
     const QCommandLineOption backend({"b", "backend"}, "cpu or vulkan.", "NAME", options.backend);
     const QCommandLineOption max_new({"n", "max-new"}, "Tokens a run generates.", "N", "0");
+    const QCommandLineOption prompts("prompts", "Prompts, one per line (each a sequence of its own).", "FILE");
+    const QCommandLineOption block_size("block-size", "Positions per KV cache block (0 = contiguous).", "N", "16");
+    const QCommandLineOption prefix_cache("prefix-cache", "Share the KV blocks of equal prompt prefixes.");
     const QCommandLineOption screenshot("screenshot",
                                         "Run a short generation, save every tab and dock as PNG into DIR, quit.", "DIR");
-    parser.addOptions({model, tokenizer, synthetic, layers, prompt, backend, max_new, screenshot});
+    parser.addOptions({model, tokenizer, synthetic, layers, prompt, prompts, block_size, prefix_cache, backend, max_new,
+                       screenshot});
     if (!parser.parse(arguments)) {
         error = parser.errorText();
         return false;
@@ -38,7 +43,29 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     options.prompt = parser.value(prompt);
     options.backend = parser.value(backend).toLower();
     options.screenshot_dir = parser.value(screenshot);
+    options.prefix_cache = parser.isSet(prefix_cache);
     bool ok = true;
+    options.block_size = parser.value(block_size).toInt(&ok);
+    if (!ok || options.block_size < 0) {
+        error = QStringLiteral("--block-size expects a number >= 0, got '%1'").arg(parser.value(block_size));
+        return false;
+    }
+    if (parser.isSet(prompts)) {
+        QFile f(parser.value(prompts));
+        if (!f.open(QIODevice::ReadOnly)) {
+            error = QStringLiteral("--prompts: cannot open '%1'").arg(parser.value(prompts));
+            return false;
+        }
+        QStringList lines;
+        for (const QString& line : QString::fromUtf8(f.readAll()).split('\n'))
+            if (!line.trimmed().isEmpty()) lines << QString(line).replace("\\n", "\n").remove('\r');
+        if (lines.isEmpty()) {
+            error = QStringLiteral("--prompts: '%1' holds no prompt (one per line)").arg(parser.value(prompts));
+            return false;
+        }
+        options.prompt = lines.takeFirst();
+        options.more_prompts = lines;
+    }
     options.layers = parser.value(layers).toInt(&ok);
     if (!ok || options.layers < 0) {
         error = QStringLiteral("--layers expects a number >= 0, got '%1'").arg(parser.value(layers));

@@ -1,7 +1,8 @@
 #pragma once
 // The desktop app's command line:
 //   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
-//           [--backend cpu|vulkan] [--max-new N] [--screenshot DIR]
+//           [--prompts FILE] [--block-size N] [--prefix-cache] [--backend cpu|vulkan] [--max-new N]
+//           [--screenshot DIR]
 #include <QString>
 #include <QStringList>
 
@@ -13,6 +14,9 @@ struct CommandLineOptions {
     QString synthetic;
     int layers = 0;  // synthetic layer override, 0 = the preset's
     QString prompt = QStringLiteral("Once upon a time");
+    QStringList more_prompts;  // --prompts FILE: its first line is the prompt, the rest these
+    int block_size = 16;
+    bool prefix_cache = false;
     QString backend = QStringLiteral("cpu");
     int max_new = 0;  // 0 = the panel's default
     QString screenshot_dir;

@@ -29,6 +29,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     // Worker -> GUI: queued because the worker lives on another thread.
     connect(worker_, &EngineWorker::modelLoaded, this, &EngineController::modelLoaded);
     connect(worker_, &EngineWorker::errorOccurred, this, &EngineController::errorOccurred);
+    connect(worker_, &EngineWorker::warningRaised, this, &EngineController::warningRaised);
     connect(worker_, &EngineWorker::backendInfo, this, &EngineController::backendInfo);
     connect(worker_, &EngineWorker::workDone, this, &EngineController::onWorkDone);
     connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);
@@ -147,11 +148,12 @@ void EngineController::reset() {
 
 void EngineController::cancel() { newGeneration(); }
 
-void EngineController::requestKvSnapshot(int layer, int kv_head) {
+void EngineController::requestKvSnapshot(int layer, int kv_head, int sequence) {
     const quint64 gen = generation_.load();
     // A newer request replaces one not answered yet; only a first one needs posting. (A running
     // run answers between its steps, so requests never pile up behind it.)
-    const int code = ((layer & 0x7fff) << 16 | (kv_head & 0xffff)) + 1;
+    const long long code =
+        ((static_cast<long long>(sequence & 0xffff) << 32) | (layer & 0xffff) << 16 | (kv_head & 0xffff)) + 1;
     if (snapshot_request_.exchange(code) != 0) return;
     // A read of the cache for a view, not a change of the run: it does not make the window busy.
     post([w = worker_, gen] { w->serveKvSnapshot(gen); }, false);

@@ -49,12 +49,13 @@ public slots:
     void reset();
     // Stops the current run and drops any of its results still on the way.
     void cancel();
-    void requestKvSnapshot(int layer, int kv_head);
+    void requestKvSnapshot(int layer, int kv_head, int sequence = 0);
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
     void eventsReady(const kvs::ui::EventBatch& batch);  // one batch per step
     void errorOccurred(const QString& message);
+    void warningRaised(const QString& message);
     void busyChanged(bool busy);
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
@@ -77,7 +78,7 @@ private:
     std::atomic<bool> stop_{false};
     // The cache read the inspector wants next, (layer << 16 | kv_head) + 1, or 0: requests
     // collapse into the latest, and the worker answers between the steps of a run.
-    std::atomic<int> snapshot_request_{0};
+    std::atomic<long long> snapshot_request_{0};
     int outstanding_ = 0;  // busy work posted and not yet done
     bool reported_busy_ = false;
     std::deque<std::pair<quint64, SharedEventBatch>> queue_;

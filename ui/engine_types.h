@@ -2,6 +2,7 @@
 // Plain values that cross from the engine thread to the GUI thread through queued signals.
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
@@ -22,11 +23,15 @@ struct ModelInfo {
     qint64 parameters = 0;
     qint64 kv_bytes_per_token_f32 = 0;
     bool has_tokenizer = false;
+    QString default_prompt;  // a prompt the tokenizer can encode whole
 };
 
 // Everything configure() needs to start a run.
 struct RunSettings {
     QString prompt;
+    QStringList more_prompts;              // each another sequence in the same KV block pool
+    int block_size = 16;                   // positions per KV block; 0 = one contiguous block per sequence
+    bool prefix_cache = false;             // sequences share blocks of equal prompt prefixes
     kvs::SamplingOptions sampling;
     QString backend = "cpu";
     QString device;                        // Vulkan: device index or name substring; empty = the best

@@ -1,5 +1,7 @@
 #include "engine_worker.h"
 
+#include "model/prompt_check.h"
+
 #include "model/model.h"
 #include "model/synthetic_model.h"
 #include "session/generation_session.h"
@@ -28,11 +30,17 @@ ModelInfo describe_model(const kvs::Model& model) {
     info.parameters = c.parameter_count();
     info.kv_bytes_per_token_f32 = c.kv_bytes_per_token(4);
     info.has_tokenizer = model.tokenizer != nullptr;
+    // A story opening when the vocabulary can spell it; otherwise the empty prompt (makemore's
+    // 27 characters have no capitals or spaces: it starts a name from its start token).
+    const std::string story = "Once upon a time";
+    info.default_prompt = model.tokenizer && kvs::characters_left_out(*model.tokenizer, story).empty()
+                              ? QString::fromStdString(story)
+                              : QString();
     return info;
 }
 
 EngineWorker::EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
-                           std::atomic<int>* snapshot_request)
+                           std::atomic<long long>* snapshot_request)
     : generation_(generation), stop_(stop), snapshot_request_(snapshot_request) {}
 
 EngineWorker::~EngineWorker() = default;
@@ -94,6 +102,9 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     backend_options.measure_ops = true;
     backend_options.device = settings.device.toStdString();
     backend_options.kv_dtype = settings.kv_dtype;
+    backend_options.block_size = settings.block_size;
+    backend_options.prefix_cache = settings.prefix_cache;
+    backend_options.max_sequences = 1 + int(settings.more_prompts.size());
     std::string fallback;
     auto backend = kvs::create_backend(settings.backend.toStdString(), model_, backend_options, &fallback);
     if (!backend) {
@@ -111,10 +122,17 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     options.top_report = 5;
     options.emit_op_costs = true;
     session_ = std::make_unique<kvs::GenerationSession>(model_, std::move(backend.value()), options, this);
-    if (auto status = session_->start(settings.prompt.toStdString()); !status) {
+    std::vector<std::string> prompts = {settings.prompt.toStdString()};
+    for (const QString& p : settings.more_prompts) prompts.push_back(p.toStdString());
+    if (auto status = session_->start_many(prompts); !status) {
         session_.reset();
         emit errorOccurred(tr("Could not start the run: %1").arg(QString::fromStdString(status.message())));
         return false;
+    }
+    if (model_->tokenizer) {
+        const std::string left_out =
+            kvs::describe_left_out(kvs::characters_left_out(*model_->tokenizer, settings.prompt.toStdString()));
+        if (!left_out.empty()) emit warningRaised(tr("Prompt: %1.").arg(QString::fromStdString(left_out)));
     }
     return true;
 }
@@ -195,20 +213,22 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
 }
 
 void EngineWorker::serveKvSnapshot(quint64 gen) {
-    const int code = snapshot_request_->exchange(0);
+    const long long code = snapshot_request_->exchange(0);
     if (code == 0) return;  // answered already (between the steps of a run)
-    sendKvSnapshot(gen, (code - 1) >> 16, (code - 1) & 0xffff);
+    sendKvSnapshot(gen, int(((code - 1) >> 32) & 0xffff), int(((code - 1) >> 16) & 0xffff), int((code - 1) & 0xffff));
 }
 
-void EngineWorker::sendKvSnapshot(quint64 gen, int layer, int kv_head) {
+void EngineWorker::sendKvSnapshot(quint64 gen, int sequence, int layer, int kv_head) {
     if (!current(gen) || !session_) return;
     KvSnapshot snapshot;
+    snapshot.sequence = sequence;
     snapshot.layer = layer;
     snapshot.kv_head = kv_head;
     const auto& backend = session_->backend();
-    snapshot.length = backend.cache_length();
+    if (!backend.kv().contains(sequence)) return;  // a sequence of an earlier run
+    snapshot.length = backend.kv().length(sequence);
     snapshot.head_dim = backend.kv_layout().head_dim;
-    if (auto status = backend.read_kv(layer, kv_head, snapshot.keys, snapshot.values); !status) {
+    if (auto status = backend.read_kv(sequence, layer, kv_head, snapshot.keys, snapshot.values); !status) {
         emit errorOccurred(tr("Could not read the KV cache: %1").arg(QString::fromStdString(status.message())));
         return;
     }

@@ -27,7 +27,7 @@ public:
     // `snapshot_request` holds the cache read the inspector wants ((layer << 16 | kv_head) + 1),
     // answered by serveKvSnapshot() and between the steps of a run.
     EngineWorker(const std::atomic<quint64>* generation, std::atomic<bool>* stop,
-                 std::atomic<int>* snapshot_request);
+                 std::atomic<long long>* snapshot_request);
     ~EngineWorker() override;
 
     void loadModel(quint64 gen, const QString& path, const QString& tokenizer);
@@ -46,6 +46,8 @@ signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
     void eventsReady(quint64 gen, const kvs::ui::SharedEventBatch& batch);
     void errorOccurred(const QString& message);
+    // Something the run will not do as asked (characters of the prompt the tokenizer lacks).
+    void warningRaised(const QString& message);
     // After every piece of work posted by the controller, skipped or not (the controller counts
     // outstanding work with it).
     void workDone();
@@ -57,12 +59,12 @@ private:
     bool startSession(const RunSettings& settings);
     void runSteps(quint64 gen, int max_new, bool finish_at_limit);
     void setModel(std::shared_ptr<kvs::Model> model);
-    void sendKvSnapshot(quint64 gen, int layer, int kv_head);
+    void sendKvSnapshot(quint64 gen, int sequence, int layer, int kv_head);
     void flush();
 
     const std::atomic<quint64>* generation_;
     std::atomic<bool>* stop_;
-    std::atomic<int>* snapshot_request_;
+    std::atomic<long long>* snapshot_request_;
     std::shared_ptr<const kvs::Model> model_;
     std::unique_ptr<kvs::GenerationSession> session_;
     RunSettings settings_;

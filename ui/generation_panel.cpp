@@ -18,6 +18,12 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     prompt_->setPlaceholderText(tr("Prompt text; the model continues it."));
     prompt_->setTabChangesFocus(true);
     prompt_->setMaximumHeight(64);
+    more_prompts_ = new QPlainTextEdit(this);
+    more_prompts_->setObjectName("morePromptsEditor");
+    more_prompts_->setPlaceholderText(tr("More prompts, one per line: each is another sequence, decoded together "
+                                         "with the first and sharing its KV block pool."));
+    more_prompts_->setTabChangesFocus(true);
+    more_prompts_->setMaximumHeight(64);
 
     temperature_ = new QDoubleSpinBox(this);
     temperature_->setRange(0.0, 2.0);
@@ -76,6 +82,17 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     capture_->setCurrentIndex(1);
     capture_->setToolTip(tr("Attention probabilities sent to the attention views. New rows: each step adds the rows "
                             "of the positions it computed. Capturing costs a copy per step."));
+    block_size_ = new QSpinBox(this);
+    block_size_->setObjectName("blockSizeBox");
+    block_size_->setRange(0, 4096);
+    block_size_->setValue(16);
+    block_size_->setSpecialValueText(tr("contiguous"));
+    block_size_->setToolTip(tr("Positions per KV cache block (paged cache). A sequence holds whole blocks; 0 gives "
+                               "each sequence one contiguous block of the whole context."));
+    prefix_cache_ = new QCheckBox(tr("Share prompt prefixes"), this);
+    prefix_cache_->setObjectName("prefixCacheBox");
+    prefix_cache_->setToolTip(tr("Prefix cache: a prompt starting like an earlier one reuses its full blocks instead "
+                                 "of computing them (prompts are then prefilled one after another)."));
 
     auto* form = new QFormLayout;
     form->addRow(tr("Temperature"), temperature_);
@@ -87,15 +104,22 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Cache type"), kv_dtype_);
     form->addRow(QString(), use_cache_);
+    form->addRow(tr("Block size"), block_size_);
+    form->addRow(QString(), prefix_cache_);
     form->addRow(tr("Attention capture"), capture_);
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("Prompt"), this));
     layout->addWidget(prompt_);
+    layout->addWidget(new QLabel(tr("More prompts (one sequence each)"), this));
+    layout->addWidget(more_prompts_);
     layout->addLayout(form);
     layout->addStretch(1);
 
     connect(prompt_, &QPlainTextEdit::textChanged, this, &GenerationPanel::settingsChanged);
+    connect(more_prompts_, &QPlainTextEdit::textChanged, this, &GenerationPanel::settingsChanged);
+    connect(block_size_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
+    connect(prefix_cache_, &QCheckBox::toggled, this, &GenerationPanel::settingsChanged);
     connect(temperature_, &QDoubleSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(top_k_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(top_p_, &QDoubleSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
@@ -110,6 +134,10 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
 RunSettings GenerationPanel::settings() const {
     RunSettings s;
     s.prompt = prompt_->toPlainText();
+    for (const QString& line : more_prompts_->toPlainText().split('\n'))
+        if (!line.trimmed().isEmpty()) s.more_prompts << line;
+    s.block_size = block_size_->value();
+    s.prefix_cache = prefix_cache_->isChecked();
     s.sampling.temperature = float(temperature_->value());
     s.sampling.top_k = top_k_->value();
     s.sampling.top_p = float(top_p_->value());
@@ -128,6 +156,12 @@ int GenerationPanel::maxNewTokens() const { return max_new_->value(); }
 
 void GenerationPanel::setPrompt(const QString& prompt) { prompt_->setPlainText(prompt); }
 
+void GenerationPanel::setMorePrompts(const QStringList& prompts) { more_prompts_->setPlainText(prompts.join('\n')); }
+
+void GenerationPanel::setBlockSize(int positions) { block_size_->setValue(positions); }
+
+void GenerationPanel::setPrefixCache(bool on) { prefix_cache_->setChecked(on); }
+
 void GenerationPanel::setBackend(const QString& backend) {
     const int i = backend_->findData(backend);
     if (i >= 0) backend_->setCurrentIndex(i);
@@ -136,7 +170,14 @@ void GenerationPanel::setBackend(const QString& backend) {
 void GenerationPanel::setMaxNewTokens(int n) { max_new_->setValue(n); }
 
 void GenerationPanel::setContextLength(int positions) {
-    if (positions > 1) max_new_->setMaximum(positions);
+    if (positions <= 1) return;
+    // The limit is shown, not only enforced: a model with a 16-position context cannot make 100
+    // new tokens, and the box says why its number dropped.
+    max_new_->setMaximum(positions);
+    max_new_->setSuffix(tr("  (context %1)").arg(positions));
+    max_new_->setToolTip(tr("Tokens a run generates (the prefill's token counts as the first). The model's context "
+                            "holds %1 positions, prompt included: a run stops at that limit.")
+                             .arg(positions));
 }
 
 void GenerationPanel::setUseCache(bool on) { use_cache_->setChecked(on); }

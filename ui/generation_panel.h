@@ -1,7 +1,7 @@
 #pragma once
-// Prompt and run settings: the prompt editor, sampling (temperature, top-k, top-p, seed), the
-// number of new tokens, the backend with its device and cache type, the KV cache switch and what
-// attention to capture.
+// Prompt and run settings: the prompt editor (and more prompts, one sequence each), sampling
+// (temperature, top-k, top-p, seed), the number of new tokens, the backend with its device and
+// cache type, the KV cache switch, block size and prefix cache, and what attention to capture.
 #include <QWidget>
 
 #include "engine_types.h"
@@ -24,6 +24,10 @@ public:
     int maxNewTokens() const;
 
     void setPrompt(const QString& prompt);
+    // More prompts, one sequence each, decoded together with the first in one block pool.
+    void setMorePrompts(const QStringList& prompts);
+    void setBlockSize(int positions);
+    void setPrefixCache(bool on);
     void setBackend(const QString& backend);  // "cpu" or "vulkan"
     void setMaxNewTokens(int n);
     void setContextLength(int positions);     // bounds max new tokens
@@ -35,6 +39,9 @@ signals:
 
 private:
     QPlainTextEdit* prompt_;
+    QPlainTextEdit* more_prompts_;
+    QSpinBox* block_size_;
+    QCheckBox* prefix_cache_;
     QDoubleSpinBox* temperature_;
     QSpinBox* top_k_;
     QDoubleSpinBox* top_p_;

@@ -1,5 +1,5 @@
 #pragma once
-// A copy of the cached K and V of one layer and KV head, taken on the engine thread
+// A copy of the cached K and V of one sequence, layer and KV head, taken on the engine thread
 // (Backend::read_kv) and delivered by value to the cache inspector.
 #include <QMetaType>
 #include <vector>
@@ -7,6 +7,7 @@
 namespace kvs::ui {
 
 struct KvSnapshot {
+    int sequence = 0;  // its id in the KV pool
     int layer = 0;
     int kv_head = 0;
     int length = 0;    // positions in the cache

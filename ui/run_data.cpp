@@ -4,18 +4,28 @@
 
 namespace kvs::ui {
 
-namespace {
 // Prompt tokens arrive with printable labels only; their text undoes the markers the labels use
 // for whitespace: SentencePiece's "▁" and byte-level BPE's "Ġ" for a space, "Ċ" and an escaped
 // "\n" for a newline.
-QString text_of_label(QString label) {
+QString RunData::textOfLabel(QString label) {
     label.replace(QChar(0x2581), QLatin1Char(' '));
     label.replace(QChar(0x0120), QLatin1Char(' '));
     label.replace(QChar(0x010A), QLatin1Char('\n'));
     label.replace(QLatin1String("\\n"), QLatin1String("\n"));
     return label;
 }
-}  // namespace
+
+QString prompt_text(const kvs::SequenceStart& sequence) {
+    QString text;
+    for (std::size_t i = 0; i < sequence.prompt_labels.size(); ++i) {
+        const QString piece = RunData::textOfLabel(QString::fromStdString(sequence.prompt_labels[i]));
+        // A leading special token (BOS: "<s>", "<|endoftext|>") is not part of the text.
+        const QString bare = piece.trimmed();
+        if (i == 0 && bare.startsWith('<') && bare.endsWith('>') && sequence.prompt_labels.size() > 1) continue;
+        text += piece;
+    }
+    return text;
+}
 
 RunData::RunData(QObject* parent) : QObject(parent) {}
 
@@ -28,8 +38,46 @@ void RunData::clear() {
     op_costs_.clear();
     attention_.clear();
     events_.clear();
+    pool_.clear();
+    selected_sequence_ = 0;
     selected_step_ = -1;
     emit cleared();
+}
+
+std::vector<kvs::SequenceStart> RunData::sequences() const {
+    if (!started_) return {};
+    if (!started_->sequences.empty()) return started_->sequences;
+    return {kvs::SequenceStart{0, started_->prompt_tokens, started_->prompt_labels}};
+}
+
+void RunData::setSelectedSequence(int sequence) {
+    if (sequence == selected_sequence_ || !started_) return;
+    const auto seqs = sequences();
+    if (std::none_of(seqs.begin(), seqs.end(), [&](const auto& s) { return s.sequence == sequence; })) return;
+    selected_sequence_ = sequence;
+    // The per-sequence data again, from the events: a user's action, not a step's work.
+    const kvs::RunStarted started = *started_;
+    const auto finished = finished_;
+    tokens_.clear();
+    steps_.clear();
+    kv_points_.clear();
+    op_costs_.clear();
+    attention_.clear();
+    selected_step_ = -1;
+    emit cleared();
+    bool steps_changed = false, attention_changed = false;
+    replaying_ = true;
+    for (const auto& e : events_) apply(e, steps_changed, attention_changed);
+    replaying_ = false;
+    started_ = started;
+    finished_ = finished;
+    emit runStarted();
+    emit stepsAppended(0);
+    emit attentionChanged();
+    if (finished_) emit runFinished();
+    emit poolChanged();
+    emit selectionChanged();
+    emit sequenceChanged();
 }
 
 const AttentionMatrix* RunData::attention(int layer, int head) const {
@@ -55,11 +103,14 @@ void RunData::append(const std::vector<kvs::Event>& batch) {
     bool steps_changed = false, attention_changed = false;
     const bool had_run = hasRun();
     const bool had_finish = finished_.has_value();
+    bool pool_changed = false;
     for (const auto& e : batch) {
         events_.push_back(e);
+        pool_changed |= pool_.apply(e);
         apply(e, steps_changed, attention_changed);
     }
     if (!had_run && hasRun()) emit runStarted();
+    if (pool_changed) emit poolChanged();
     if (steps_changed) emit stepsAppended(first_new_step);
     if (attention_changed) emit attentionChanged();
     if (!had_finish && finished_) emit runFinished();
@@ -68,17 +119,23 @@ void RunData::append(const std::vector<kvs::Event>& batch) {
 
 void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed) {
     if (const auto* s = std::get_if<kvs::RunStarted>(&e)) {
+        // A new run shows its first sequence; a replay (another sequence selected) keeps it.
+        if (!replaying_) selected_sequence_ = s->sequences.empty() ? 0 : s->sequences.front().sequence;
         started_ = *s;
-        for (std::size_t i = 0; i < s->prompt_tokens.size(); ++i) {
+        const auto seqs = sequences();
+        const auto it = std::find_if(seqs.begin(), seqs.end(), [&](const auto& q) { return q.sequence == selected_sequence_; });
+        const kvs::SequenceStart& mine_start = it != seqs.end() ? *it : seqs.front();
+        for (std::size_t i = 0; i < mine_start.prompt_tokens.size(); ++i) {
             TokenInfo t;
-            t.id = s->prompt_tokens[i];
+            t.id = mine_start.prompt_tokens[i];
             t.position = int(i);
             t.is_prompt = true;
-            if (i < s->prompt_labels.size()) t.label = QString::fromStdString(s->prompt_labels[i]);
-            t.text = text_of_label(t.label);
+            if (i < mine_start.prompt_labels.size()) t.label = QString::fromStdString(mine_start.prompt_labels[i]);
+            t.text = RunData::textOfLabel(t.label);
             tokens_.push_back(std::move(t));
         }
     } else if (const auto* s = std::get_if<kvs::StepStarted>(&e)) {
+        if (!mine(s->sequence)) return;
         if (int(op_costs_.size()) <= s->step) op_costs_.resize(s->step + 1);
         if (int(kv_points_.size()) <= s->step) {
             KvPoint p;
@@ -87,6 +144,7 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
             kv_points_.resize(s->step + 1, p);
         }
     } else if (const auto* s = std::get_if<kvs::KvAppend>(&e)) {
+        if (!mine(s->sequence)) return;
         if (int(kv_points_.size()) <= s->step) kv_points_.resize(s->step + 1);
         KvPoint& p = kv_points_[s->step];
         p.step = s->step;
@@ -96,6 +154,7 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
         if (int(p.layer_bytes_used.size()) <= s->layer) p.layer_bytes_used.resize(s->layer + 1, 0);
         p.layer_bytes_used[s->layer] = s->layer_bytes_used;
     } else if (const auto* s = std::get_if<kvs::AttentionEvent>(&e)) {
+        if (!mine(s->sequence)) return;
         AttentionMatrix& m = attention_[{s->layer, s->head}];
         const int rows_end = s->first_query + s->n_queries;
         if (s->first_query < m.size) ++m.rewrites;  // a pass without the cache computes every row again
@@ -107,9 +166,11 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
         m.size = std::max(m.size, rows_end);
         attention_changed = true;
     } else if (const auto* s = std::get_if<kvs::OpCostEvent>(&e)) {
+        if (!mine(s->sequence)) return;
         if (int(op_costs_.size()) <= s->step) op_costs_.resize(s->step + 1);
         op_costs_[s->step].push_back(*s);
     } else if (const auto* s = std::get_if<kvs::StepFinished>(&e)) {
+        if (!mine(s->sequence)) return;
         steps_.push_back(*s);
         if (s->sampled_token >= 0) {
             TokenInfo t;
@@ -118,6 +179,9 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
             t.step = s->step;
             t.label = QString::fromStdString(s->sampled_label);
             t.text = QString::fromStdString(s->sampled_text);
+            // A stop token decodes to nothing; it keeps its label's text, as a prompt token does
+            // ("\n<s>\n" -> a newline, <s>, a newline: a control token, left out of the text).
+            if (t.text.isEmpty()) t.text = textOfLabel(t.label);
             t.top = s->top;
             tokens_.push_back(std::move(t));
         }

@@ -2,6 +2,9 @@
 // Everything the views know about the current run, accumulated from the engine's events.
 // The controller feeds it batches of events (one batch per step, by value, on the GUI thread);
 // views read it and listen to its signals. Views never call into the engine.
+//
+// A run may hold several sequences (one per prompt). Tokens, steps, KV points, op costs and
+// attention are those of the selected sequence; the block pool (pool()) covers all of them.
 #include <QObject>
 #include <QString>
 #include <QVector>
@@ -12,8 +15,12 @@
 #include <vector>
 
 #include "core/events.h"
+#include "pool_tracker.h"
 
 namespace kvs::ui {
+
+// The text of a sequence's prompt, from its token labels.
+QString prompt_text(const kvs::SequenceStart& sequence);
 
 struct TokenInfo {
     int id = 0;
@@ -52,6 +59,9 @@ class RunData : public QObject {
 public:
     explicit RunData(QObject* parent = nullptr);
 
+    // The text a token label stands for (whitespace markers and escaped newlines undone).
+    static QString textOfLabel(QString label);
+
     void clear();
     void append(const std::vector<kvs::Event>& batch);
 
@@ -68,6 +78,15 @@ public:
     // vector would move them all each time it grows.
     const std::deque<kvs::Event>& events() const { return events_; }
     std::optional<kvs::RunFinished> finished() const { return finished_; }
+    // The KV block pool: every sequence's blocks and the allocator's figures after each pass.
+    const PoolTracker& pool() const { return pool_; }
+
+    // The run's sequences (id and prompt), and the one the per-sequence data describe.
+    std::vector<kvs::SequenceStart> sequences() const;
+    int selectedSequence() const { return selected_sequence_; }
+    // Rebuilds the per-sequence data from the events (cleared, runStarted, stepsAppended(0),
+    // attentionChanged, runFinished follow, as for a run delivered at once).
+    void setSelectedSequence(int sequence);
 
     // Selection shared by all views: clicking a token selects its step; the attention and cache
     // views follow the selected layer and head.
@@ -84,9 +103,12 @@ signals:
     void attentionChanged();
     void runFinished();
     void selectionChanged();
+    void poolChanged();      // after a batch with block or pool events
+    void sequenceChanged();  // another sequence was selected
 
 private:
     void apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed);
+    bool mine(int sequence) const { return sequence == selected_sequence_; }
 
     std::optional<kvs::RunStarted> started_;
     std::optional<kvs::RunFinished> finished_;
@@ -96,6 +118,9 @@ private:
     std::vector<std::vector<kvs::OpCostEvent>> op_costs_;
     std::map<std::pair<int, int>, AttentionMatrix> attention_;
     std::deque<kvs::Event> events_;
+    PoolTracker pool_;
+    int selected_sequence_ = 0;
+    bool replaying_ = false;  // setSelectedSequence() reading the events again
     int selected_step_ = -1;
     int selected_layer_ = 0;
     int selected_head_ = 0;

@@ -9,10 +9,13 @@
 #include "step_table_view.h"
 #include "token_stream_view.h"
 #include "views/attention_view.h"
+#include "views/block_pool_view.h"
 #include "views/cache_inspector_view.h"
 #include "views/compute_view.h"
 #include "views/kv_memory_view.h"
+#include "views/kv_sim_view.h"
 #include "views/memory_calculator_view.h"
+#include "views/pool_memory_view.h"
 
 namespace kvs::ui {
 
@@ -29,12 +32,21 @@ void add_standard_views(MainWindow& window, RunData& run) {
     calculator->setObjectName("memoryCalculatorView");
     auto* steps = new StepTableView(&run);
     steps->setObjectName("stepTableView");
+    auto* pool = new BlockPoolView(&run);
+    pool->setObjectName("blockPoolView");
+    auto* pool_memory = new PoolMemoryView(&run);
+    pool_memory->setObjectName("poolMemoryView");
+    auto* sim = new KvSimView;
+    sim->setObjectName("kvSimView");
 
     window.addView(QObject::tr("KV memory"), kv_memory);
     window.addView(QObject::tr("Attention"), attention);
     window.addView(QObject::tr("Compute"), compute);
+    window.addView(QObject::tr("Block pool"), pool);
+    window.addView(QObject::tr("Pool memory"), pool_memory);
     window.addView(QObject::tr("Cache inspector"), cache);
     window.addView(QObject::tr("Memory calculator"), calculator);
+    window.addView(QObject::tr("Allocation simulator"), sim);
     window.addView(QObject::tr("Steps"), steps);
 
     // The cache inspector reads the cache through the controller, never the engine itself.

@@ -1,5 +1,7 @@
 #include "model_options.h"
 
+#include "model/prompt_check.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -38,6 +40,8 @@ void add_backend_options(ArgParser& p) {
         .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
         .option("kv-blocks", "N", "physical KV blocks in the pool (0 = enough for every sequence at full length)", "0")
         .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
+        .option("block-order", "ORDER", "order a fresh pool hands out blocks: ascending, descending or shuffled "
+                                        "(results do not depend on it; speed may)", "ascending")
         .flag("validation", "Vulkan: enable the validation layer");
 }
 
@@ -53,6 +57,11 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     if (o.block_size < 0) return err("--block-size must be >= 0 (0 = contiguous), got ", o.block_size);
     if (o.kv_blocks < 0) return err("--kv-blocks must be >= 0, got ", o.kv_blocks);
     o.prefix_cache = p.is_set("prefix-cache");
+    const std::string order = p.get("block-order");
+    if (order == "ascending") o.block_order = BlockOrder::Ascending;
+    else if (order == "descending") o.block_order = BlockOrder::Descending;
+    else if (order == "shuffled") o.block_order = BlockOrder::Shuffled;
+    else return err("--block-order expects ascending, descending or shuffled, got '", order, "'");
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");
@@ -133,6 +142,28 @@ Result<std::vector<std::string>> prompts_from_args(const ArgParser& p) {
 int fail(const std::string& command, const std::string& message) {
     std::fprintf(stderr, "kvscope-cli %s: %s\n", command.c_str(), message.c_str());
     return 1;
+}
+
+}  // namespace kvs::cli
+
+namespace kvs::cli {
+
+void warn_about_run(const Model& model, const std::vector<std::string>& prompts, int new_tokens, int capacity) {
+    if (!model.tokenizer) return;
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        const std::string left_out = describe_left_out(characters_left_out(*model.tokenizer, prompts[i]));
+        if (!left_out.empty())
+            std::fprintf(stderr, "kvscope: prompt%s: %s\n",
+                         prompts.size() > 1 ? (" " + std::to_string(i + 1)).c_str() : "", left_out.c_str());
+        const int prompt_tokens = int(model.tokenizer->encode_prompt(prompts[i]).size());
+        // The last new token is sampled, not cached: capacity - prompt + 1 new tokens fit.
+        const int fit = capacity - prompt_tokens + 1;
+        if (new_tokens > fit)
+            std::fprintf(stderr,
+                         "kvscope: -n %d asks for more than the context holds: %d positions with a %d-token prompt "
+                         "leave room for %d new tokens; the run stops there (the context limit)\n",
+                         new_tokens, capacity, prompt_tokens, std::max(0, fit));
+    }
 }
 
 }  // namespace kvs::cli

@@ -135,17 +135,19 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
 }
 
 // Slots [0, keys) of one KV head of a sequence as a [keys, hd] matrix: the cache rows themselves
-// when the table keeps them in one block, else a copy gathered block by block into `scratch`.
-// Either way the attention below multiplies the same numbers in the same order, so a paged
-// cache gives exactly the contiguous cache's results.
-ConstMatrixMap CpuBackend::cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s, RowMatrix& scratch) {
+// when its blocks are physically consecutive (one run of memory), else a copy gathered run by run
+// into `scratch`. Either way the attention below multiplies the same numbers in the same order,
+// so a paged cache gives exactly the contiguous cache's results.
+ConstMatrixMap CpuBackend::cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s,
+                                       std::vector<float>& scratch) {
     const int hd = cfg_.head_dim(), keys = s.keys();
-    if (keys <= s.table->block_size())
-        return ConstMatrixMap(kv_store_.block_row(layer, part, s.table->block(0), kv_head, 0), keys, hd);
-    scratch.resize(keys, hd);
-    s.table->for_each_span(0, keys, [&](const BlockSpan& b) {
+    int runs = 0;
+    s.table->for_each_run(0, keys, [&](const BlockSpan&) { ++runs; });
+    if (runs == 1) return ConstMatrixMap(kv_store_.block_row(layer, part, s.table->block(0), kv_head, 0), keys, hd);
+    if (scratch.size() < std::size_t(keys) * hd) scratch.resize(std::size_t(kv_store_.layout().capacity) * hd);
+    s.table->for_each_run(0, keys, [&](const BlockSpan& b) {
         std::copy_n(kv_store_.block_row(layer, part, b.block, kv_head, b.block_slot), std::size_t(b.count) * hd,
-                    scratch.row(b.first).data());
+                    scratch.data() + std::size_t(b.first) * hd);
     });
     return ConstMatrixMap(scratch.data(), keys, hd);
 }

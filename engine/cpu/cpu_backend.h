@@ -29,7 +29,8 @@ protected:
 private:
     void embed(const Pass& pass);
     void attention_block(int layer, const Pass& pass, ForwardOutput& out);
-    cpu::ConstMatrixMap cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s, cpu::RowMatrix& scratch);
+    cpu::ConstMatrixMap cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s,
+                                    std::vector<float>& scratch);
     void attend_head(int layer, int head, const PassSequence& s, const cpu::ConstMatrixMap& k,
                      const cpu::ConstMatrixMap& v, const AttentionCapture& capture, ForwardOutput& out);
     void ffn_block(int layer);
@@ -51,7 +52,7 @@ private:
     cpu::RowMatrix k_, v_;    // [rows, kv_dim]
     cpu::RowMatrix att_out_;  // [rows, dim] concatenated head outputs
     cpu::RowMatrix scores_;   // [n, keys] of one head of one sequence
-    cpu::RowMatrix k_rows_, v_rows_;  // [keys, hd] of one KV head of one sequence, gathered from its blocks
+    std::vector<float> k_rows_, v_rows_;  // [keys, hd] of one KV head of one sequence, gathered from its blocks
     cpu::RowMatrix hidden_, up_;  // [rows, hidden]
     cpu::RowMatrix last_;     // [logit rows, dim] rows that reach the classifier
 };

@@ -54,6 +54,21 @@ public:
             begin += count;
         }
     }
+    // The same, with runs of physically consecutive blocks (b, b + 1, ...) merged into one span
+    // (`block` is the run's first block): in KvLayout such a run is one stretch of memory per head.
+    template <typename F>
+    void for_each_run(int begin, int end, F&& f) const {
+        BlockSpan run{begin, 0, 0, 0};
+        for_each_span(begin, end, [&](const BlockSpan& s) {
+            if (run.count > 0 && s.block_slot == 0 && run.block_slot + run.count == (s.block - run.block) * block_size_) {
+                run.count += s.count;
+                return;
+            }
+            if (run.count > 0) f(run);
+            run = s;
+        });
+        if (run.count > 0) f(run);
+    }
 
 private:
     friend class KvPool;  // the only writer of tables that refer to pool blocks

@@ -4,11 +4,12 @@
 // the cache inspector all ask it; a sequence's logical position reaches a physical block only
 // through its BlockTable (engine/kv/block_table.h).
 //
-// The pool holds n_blocks physical blocks of block_size positions. Per layer, all K blocks come
-// first, then all V blocks; inside a block each KV head's positions are contiguous:
-//   offset = ((((layer * 2 + kv) * n_blocks + block) * kv_heads + head) * block_size + slot) * head_dim
-// A contiguous cache is this pool with one block of `capacity` positions per sequence: with one
-// sequence that is exactly the dense [layer][K|V][kv_head][position][head_dim] array.
+// The pool holds n_blocks physical blocks of block_size positions. Per layer, K comes first, then
+// V; inside each, every KV head has its own run of all blocks, block after block:
+//   offset = ((((layer * 2 + kv) * kv_heads + head) * n_blocks + block) * block_size + slot) * head_dim
+// So a sequence whose blocks are physically consecutive has each head's rows in one run (read
+// without copying), and a contiguous cache (one block of `capacity` positions per sequence) with
+// one sequence is exactly the dense [layer][K|V][kv_head][position][head_dim] array.
 #include <cstdint>
 
 namespace kvs {
@@ -41,16 +42,16 @@ struct KvLayout {
 
     // Element offset of row (layer, K|V, physical block, kv_head, slot in the block).
     std::int64_t offset(int layer, KvPart part, int block, int head, int slot) const {
-        return ((((std::int64_t(layer) * 2 + int(part)) * pool_blocks() + block) * n_kv_heads + head) *
+        return ((((std::int64_t(layer) * 2 + int(part)) * n_kv_heads + head) * pool_blocks() + block) *
                     block_positions() +
                 slot) *
                head_dim;
     }
-    // Elements between consecutive slots / heads / blocks / parts / layers (the shaders' strides).
+    // Elements between consecutive slots / blocks / heads / parts / layers (the shaders' strides).
     std::int64_t position_stride() const { return head_dim; }
-    std::int64_t head_stride() const { return std::int64_t(block_positions()) * head_dim; }
-    std::int64_t block_stride() const { return std::int64_t(n_kv_heads) * head_stride(); }
-    std::int64_t part_stride() const { return std::int64_t(pool_blocks()) * block_stride(); }
+    std::int64_t block_stride() const { return std::int64_t(block_positions()) * head_dim; }
+    std::int64_t head_stride() const { return std::int64_t(pool_blocks()) * block_stride(); }
+    std::int64_t part_stride() const { return std::int64_t(n_kv_heads) * head_stride(); }
     std::int64_t layer_stride() const { return 2 * part_stride(); }
     std::int64_t total_elements() const { return std::int64_t(n_layers) * layer_stride(); }
 

@@ -28,7 +28,7 @@ struct RopeParams {  // rope.comp
 // The shaders that address the KV cache get the pool's strides (KvLayout) and read each row's
 // slot and block table from the pass's row records (shaders/kv_address.glsl).
 struct KvWriteParams {  // kv_write.comp
-    std::uint32_t n, kv_heads, head_dim, block_size, head_stride, block_stride, row0, base;
+    std::uint32_t n, kv_heads, head_dim, block_size, head_stride, block_stride, row0, base;  // strides: KvLayout
 };
 struct AttnScoresParams {  // attn_scores.comp
     std::uint32_t n, heads, head_dim, block_size, head_stride, block_stride, row0, group;

@@ -249,14 +249,15 @@ Status VulkanBackend::upload_rows(const Pass& pass) {
     return {};
 }
 
-// Copy on write: a copied block is every layer's K and V rows of the block.
+// Copy on write: a copied block is every layer's K and V rows of the block, one run per KV head.
 void VulkanBackend::record_copies(const Pass& pass) {
     const VkDeviceSize bytes = VkDeviceSize(layout_.block_stride()) * VkDeviceSize(bytes_per_element(layout_.dtype));
     for (const BlockCopy& c : pass.copies)
         for (int l = 0; l < layout_.n_layers; ++l)
             for (KvPart part : {KvPart::Key, KvPart::Value})
-                recorder_->copy(kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.source, 0),
-                                kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.target, 0), bytes);
+                for (int h = 0; h < layout_.n_kv_heads; ++h)
+                    recorder_->copy(kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.source, h),
+                                    kv_layers_[std::size_t(l)], kv_offset_in_layer(l, part, c.target, h), bytes);
 }
 
 VulkanBackend::Chunk VulkanBackend::chunk_at(const Pass& pass, int first) const {

@@ -56,11 +56,13 @@ private slots:
         l.capacity = 20;
         l.block_size = 5;
         l.n_blocks = 7;
-        // ((((1*2 + 1)*7 + 4)*3 + 2)*5 + 3)*4 = ((25*3 + 2)*5 + 3)*4 = (77*5 + 3)*4 = 1552
-        QCOMPARE(l.offset(1, KvPart::Value, 4, 2, 3), std::int64_t(1552));
-        QCOMPARE(l.head_stride(), std::int64_t(20));    // 5 positions x 4
-        QCOMPARE(l.block_stride(), std::int64_t(60));   // 3 heads x 20
-        QCOMPARE(l.part_stride(), std::int64_t(420));   // 7 blocks x 60
+        // ((((1*2 + 1)*3 + 2)*7 + 4)*5 + 3)*4 = ((11*7 + 4)*5 + 3)*4 = (81*5 + 3)*4 = 1632
+        QCOMPARE(l.offset(1, KvPart::Value, 4, 2, 3), std::int64_t(1632));
+        QCOMPARE(l.block_stride(), std::int64_t(20));   // 5 positions x 4
+        QCOMPARE(l.head_stride(), std::int64_t(140));   // 7 blocks x 20
+        QCOMPARE(l.part_stride(), std::int64_t(420));   // 3 heads x 140
+        // Block 5 of a head follows block 4 directly: consecutive blocks are one run per head.
+        QCOMPARE(l.offset(1, KvPart::Value, 5, 2, 0), l.offset(1, KvPart::Value, 4, 2, 4) + 4);
         QCOMPARE(l.total_elements(), std::int64_t(1680));  // 2 layers x 2 parts x 420
         QCOMPARE(l.blocks_for(11), 3);
         QCOMPARE(l.blocks_for(15), 3);
@@ -102,6 +104,12 @@ private slots:
         t.for_each_span(3, 9, [&](const BlockSpan& s) { spans.push_back({s.first, s.count, s.block, s.block_slot}); });
         const std::vector<std::array<int, 4>> want = {{3, 1, 7, 3}, {4, 4, 2, 0}, {8, 1, 5, 0}};
         QCOMPARE(spans, want);
+        // Runs merge physically consecutive blocks: 2, 3 | 9 | 4, 5, 6.
+        const BlockTable r(4, {2, 3, 9, 4, 5, 6}, 22);
+        std::vector<std::array<int, 4>> runs;
+        r.for_each_run(1, 22, [&](const BlockSpan& s) { runs.push_back({s.first, s.count, s.block, s.block_slot}); });
+        const std::vector<std::array<int, 4>> want_runs = {{1, 7, 2, 1}, {8, 4, 9, 0}, {12, 10, 4, 0}};
+        QCOMPARE(runs, want_runs);
         QCOMPARE(t.position(6), 6);  // no eviction: slots hold their own positions
     }
 

@@ -53,7 +53,8 @@ private slots:
                  qPrintable(docks.join(",")));
         QStringList titles;
         for (int i = 0; i < window.viewTabs()->count(); ++i) titles << window.viewTabs()->tabText(i);
-        QCOMPARE(titles, (QStringList{"KV memory", "Attention", "Compute", "Cache inspector", "Memory calculator", "Steps"}));
+        QCOMPARE(titles, (QStringList{"KV memory", "Attention", "Compute", "Block pool", "Pool memory", "Cache inspector",
+                                      "Memory calculator", "Allocation simulator", "Steps"}));
         QCOMPARE(window.prefillAction()->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(window.stepAction()->shortcut(), QKeySequence(Qt::Key_F10));
         QCOMPARE(window.runAction()->shortcuts(), (QList<QKeySequence>{QKeySequence(Qt::Key_F8), QKeySequence(Qt::Key_Space)}));
@@ -165,10 +166,10 @@ private slots:
         QCOMPARE(kv->totalSeries()->at(kv->totalSeries()->count() - 1).x(), double(positions));
         // The measured line is the allocator's blocks of 16 positions x 1.25 KiB (20 KiB each):
         // flat inside a block, one step up at each new block; the formula is 1.25 KiB a position.
-        // (From the end of the prefill at position 5 on: every later position ends a step.)
+        // (The prefill's positions 1-5 stand at the one block it was given.)
         for (int p = 1; p <= positions; ++p) {
             QVERIFY(qAbs(line_at(kv->formulaSeries(), p) - p * 1.25) < 1e-9);
-            if (p >= 5) QVERIFY(qAbs(line_at(kv->totalSeries(), p) - std::ceil(p / 16.0) * 20.0) < 1e-9);
+            QVERIFY(qAbs(line_at(kv->totalSeries(), p) - std::ceil(p / 16.0) * 20.0) < 1e-9);
         }
         QCOMPARE(kv->totalSeries()->at(kv->totalSeries()->count() - 1).y(), 80.0);  // 54 positions: 4 blocks
         QCOMPARE(kv->layerAreaCount(), 5);
@@ -190,7 +191,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(cache->snapshot().length, positions, 10000);
         QCOMPARE(cache->keysHeatmap()->rows(), positions);
         QCOMPARE(cache->keysHeatmap()->columns(), 8);  // head_dim 64 / 8 heads
-        QVERIFY(cache->shapeText().contains("[batch 1, kv_heads 4, seq 54, head_dim 8]"));
+        QVERIFY(cache->shapeText().contains("[kv_heads 4, seq 54, head_dim 8]"));
+        QVERIFY2(cache->shapeText().contains("in 4 blocks of 16 positions"), qPrintable(cache->shapeText()));
 
         // The calculator took the loaded model's shape: 5 x 4 x 8 at its 512-token context.
         QCOMPARE(calculator->bytesPerToken(), 2 * 5 * 4 * 8 * 2);  // f16

@@ -230,8 +230,9 @@ private slots:
             for (int b = 0; b < layout.n_blocks; ++b) {
                 if (std::find(phys.begin(), phys.end(), b) != phys.end()) continue;
                 for (KvPart part : {KvPart::Key, KvPart::Value})
-                    for (std::int64_t e = 0; e < layout.block_stride(); ++e)
-                        QCOMPARE(stored[std::size_t(layout.offset(0, part, b, 0, 0) + e)], 0.0f);
+                    for (int h = 0; h < kv_heads; ++h)
+                        for (std::int64_t e = 0; e < layout.block_stride(); ++e)
+                            QCOMPARE(stored[std::size_t(layout.offset(0, part, b, h, 0) + e)], 0.0f);
             }
         }
     }

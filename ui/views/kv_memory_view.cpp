@@ -27,10 +27,12 @@ namespace kvs::ui {
 namespace {
 
 const char* kHelp =
-    "KV cache memory after each position. Every token stores one key and one value vector per layer "
-    "and KV head, so memory grows linearly: 2 x layers x kv_heads x head_dim x positions x bytes. "
-    "The solid line is what the cache reports, the dashed line the formula (they coincide), the grey "
-    "line the capacity allocated up front. Stacked areas show each layer's share.";
+    "KV cache memory of the selected sequence after each position. Every token stores one key and one "
+    "value vector per layer and KV head: the formula (dashed) grows linearly, 2 x layers x kv_heads x "
+    "head_dim x positions x bytes. The solid line is what the allocator holds for the sequence: whole "
+    "blocks of block_size positions, so it climbs in steps, one block at a time, and stays above the "
+    "formula by the unfilled tail of the last block. The grey line is the pool allocated up front. "
+    "Stacked areas show each layer's share.";
 
 const char* kProjectionHelp =
     "The same formula for real models at their full context, so the run's numbers can be compared with "
@@ -62,7 +64,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     formula_->setName(tr("formula"));
     formula_->setPen(QPen(QColor(214, 39, 40), 1.5, Qt::DashLine));
     capacity_ = new QLineSeries;
-    capacity_->setName(tr("allocated capacity"));
+    capacity_->setName(tr("pool allocated"));
     capacity_->setPen(QPen(QColor(127, 127, 127), 1.5, Qt::DotLine));
     selection_ = new QLineSeries;
     selection_->setName(tr("selected step"));
@@ -75,7 +77,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     chart_->legend()->setAlignment(Qt::AlignBottom);
     chart_view_ = new QChartView(chart_);
     chart_view_->setRenderHint(QPainter::Antialiasing);
-    chart_view_->setMinimumSize(320, 240);
+    chart_view_->setMinimumSize(300, 200);
     total_line_ = std::make_unique<DecimatedSeries>(total_);
     formula_line_ = std::make_unique<DecimatedSeries>(formula_);
 
@@ -95,7 +97,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     projection_chart_->legend()->setAlignment(Qt::AlignRight);
     projection_view_ = new QChartView(projection_chart_);
     projection_view_->setRenderHint(QPainter::Antialiasing);
-    projection_view_->setMinimumSize(320, 220);
+    projection_view_->setMinimumSize(300, 160);
     preset_list_ = new QListWidget;
     preset_list_->setMaximumWidth(200);
     if (auto presets = kvs::model_presets()) {
@@ -121,7 +123,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     auto* projection_layout = new QHBoxLayout(projection_panel_);
     projection_layout->setContentsMargins(0, 0, 0, 0);
     projection_layout->addWidget(projection_view_, 1);
-    projection_layout->addLayout(side);
+    projection_layout->addWidget(control_bar(side));
     projection_layout->addWidget(make_help_label(tr(kProjectionHelp), this, projection_view_), 0, Qt::AlignTop);
     projection_panel_->setVisible(false);
 
@@ -132,7 +134,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     bar->addStretch();
     bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(chart_view_, 2);
     layout->addWidget(projection_panel_, 1);
 
@@ -212,6 +214,10 @@ void KvMemoryView::setProjectionsVisible(bool on) {
     projection_panel_->setVisible(on);
 }
 
+bool KvMemoryView::projectionsVisible() const { return projection_box_->isChecked(); }
+
+bool KvMemoryView::stackedLayers() const { return stacked_box_->isChecked(); }
+
 QStringList KvMemoryView::projectedPresets() const {
     QStringList names;
     for (int i = 0; i < preset_list_->count(); ++i)
@@ -249,8 +255,11 @@ void KvMemoryView::rebuild() {
     if (capacity_->points() != capacity) capacity_->replace(capacity);
     const bool off_scale = allocated > max_bytes * 1.05;
     const QString capacity_name =
-        off_scale ? tr("allocated %1 (off scale)").arg(human_bytes(std::int64_t(allocated)))
-                  : tr("allocated %1 (%2 positions)").arg(human_bytes(std::int64_t(allocated))).arg(layout.capacity);
+        off_scale ? tr("pool %1 (off scale)").arg(human_bytes(std::int64_t(allocated)))
+                  : tr("pool %1 (%2 blocks of %3 positions)")
+                        .arg(human_bytes(std::int64_t(allocated)))
+                        .arg(layout.pool_blocks())
+                        .arg(layout.block_positions());
     if (capacity_->name() != capacity_name) capacity_->setName(capacity_name);
 
     updateSelectionMarker();

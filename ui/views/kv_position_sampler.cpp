@@ -16,15 +16,14 @@ std::vector<KvPositionSample> KvPositionSampler::take(const RunData& run) {
         if (p.positions <= prev_pos_) continue;  // a step that wrote nothing
         const int n_layers = int(p.layer_bytes_used.size());
         prev_layers_.resize(std::size_t(n_layers), 0.0);
-        const int span = p.positions - prev_pos_;
+        // The blocks a pass writes are allocated before it runs: every position it adds stands
+        // at what the cache holds after it.
         for (int q = prev_pos_ + 1; q <= p.positions; ++q) {
-            const double f = double(q - prev_pos_) / span;
             KvPositionSample s;
             s.position = q;
-            s.total_bytes = prev_total_ + (double(p.total_bytes_used) - prev_total_) * f;
+            s.total_bytes = double(p.total_bytes_used);
             s.layer_bytes.resize(std::size_t(n_layers));
-            for (int l = 0; l < n_layers; ++l)
-                s.layer_bytes[l] = prev_layers_[l] + (double(p.layer_bytes_used[l]) - prev_layers_[l]) * f;
+            for (int l = 0; l < n_layers; ++l) s.layer_bytes[l] = double(p.layer_bytes_used[l]);
             out.push_back(std::move(s));
         }
         prev_pos_ = p.positions;

@@ -17,9 +17,9 @@ struct KvPositionSample {
 
 class KvPositionSampler {
 public:
-    // Samples of the finished steps not seen yet. A prefill writes its positions in one step;
-    // the bytes of the positions inside it are spread evenly (every position of a layer takes
-    // the same bytes). After a rewind or a new run, call reset() and read everything again.
+    // Samples of the finished steps not seen yet. A prefill writes its positions in one step,
+    // into blocks allocated before it runs: the positions inside it stand at what the cache
+    // holds after it. After a rewind or a new run, call reset() and read everything again.
     std::vector<KvPositionSample> take(const RunData& run);
     void reset() { *this = KvPositionSampler{}; }
     // Steps read so far; fewer finished steps in the run than this means it was cut back.

@@ -75,12 +75,14 @@ Result<AttentionCapture::Mode> capture_from(const std::string& mode) {
 }
 
 int run_export(const std::vector<std::string>& args) {
-    ArgParser p("export", "Run a generation and render the GUI's charts (KV memory, attention, compute, cache "
-                          "inspector, memory calculator) as PNG/SVG/PDF, with the events as JSON Lines and CSV. "
+    ArgParser p("export", "Run a generation and render the GUI's charts (KV memory, attention, compute, block "
+                          "pool, pool memory, cache inspector, memory calculator) as PNG/SVG/PDF, with the events as "
+                          "JSON Lines and CSV. With --prompts the views show the first sequence, the block pool all. "
                           "Needs no display: Qt's offscreen platform is used unless QT_QPA_PLATFORM says otherwise.");
     add_model_options(p);
     add_backend_options(p);
     add_generation_options(p);
+    add_prompts_option(p);
     p.option("out", "DIR", "folder for the files (created)")
         .option("formats", "LIST", "chart formats, comma-separated: png, svg, pdf", "png,svg,pdf")
         .option("size", "WxH", "size each chart is laid out and drawn at, in pixels", "1400x900")
@@ -113,13 +115,16 @@ int run_export(const std::vector<std::string>& args) {
     auto options = session_options_from_args(p);
     if (!options) return fail("export", options.message());
     options->capture.mode = *capture;
-    auto backend = create_backend_from_args(p, *model, /*measure_ops=*/true);
+    auto prompts = prompts_from_args(p);
+    if (!prompts) return fail("export", prompts.message());
+    auto backend = create_backend_from_args(p, *model, /*measure_ops=*/true, int(prompts->size()));
     if (!backend) return fail("export", backend.message());
 
+    warn_about_run(**model, {p.get("prompt")}, *n, (*backend)->kv_layout().capacity);
     ui::RunData run;
     RunDataFeeder feeder(run);
     GenerationSession session(*model, std::move(*backend), *options, &feeder);
-    if (auto s = session.start(p.get("prompt")); !s) return fail("export", s.message());
+    if (auto s = session.start_many(*prompts); !s) return fail("export", s.message());
     const Status generated = session.run(*n);
     feeder.flush();
     if (!generated) return fail("export", generated.message());
