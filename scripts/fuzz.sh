@@ -3,7 +3,8 @@
 # build-sanitize fuzz) on seed corpora made at run time, one target after another:
 #   scripts/fuzz.sh [--time SECONDS | --runs N] [--build DIR] [TARGET...]
 # TARGET is a fuzz target without its fuzz_ prefix (gguf, safetensors, hf_config, hf_tokenizer,
-# vocab_merges, llama2c_checkpoint, llama2c_tokenizer, event_files); default: all of them.
+# vocab_merges, llama2c_checkpoint, llama2c_tokenizer, sentencepiece_model, event_files,
+# kv_sim_workload); default: all of them.
 # --time limits each target's run (default 20 s), --runs its executions. Seeds: files written
 # by make_fuzz_seeds (the test writers), the files of ../shared/models, tests/data, and a trace
 # of kvscope-cli. New inputs that found coverage go to BUILD/fuzz-corpus/TARGET, crashes to
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors hf_config hf_tokenizer vocab_merges llama2c_checkpoint
-                                     llama2c_tokenizer event_files)
+                                     llama2c_tokenizer sentencepiece_model event_files kv_sim_workload)
 [ -x "$build/fuzz/make_fuzz_seeds" ] || { echo "fuzz.sh: build the fuzz targets first: ninja -C $build fuzz" >&2; exit 2; }
 
 seeds="$build/fuzz-seeds"
@@ -43,6 +44,7 @@ add hf_config "$shared"/makemore-names/config.json "$data"/hostile/*/config.json
 add hf_tokenizer "$data"/hostile/*/tokenizer.json "$data"/hostile/tokenizer-wrong-type/*.json
 add llama2c_checkpoint "$shared"/stories260K/stories260K.bin
 add llama2c_tokenizer "$shared"/stories260K/tok512.bin "$shared"/llama2-tokenizer/tokenizer.bin
+add sentencepiece_model "$shared"/stories260K/tok512.model
 if [ -f "$shared/makemore-names/vocab.json" ]; then
   { cat "$shared/makemore-names/vocab.json"; printf '\0'; cat "$shared/makemore-names/merges.txt"; } \
     > "$seeds/vocab_merges/makemore-names"

@@ -29,6 +29,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     // Worker -> GUI: queued because the worker lives on another thread.
     connect(worker_, &EngineWorker::modelLoaded, this, &EngineController::modelLoaded);
     connect(worker_, &EngineWorker::errorOccurred, this, &EngineController::errorOccurred);
+    connect(worker_, &EngineWorker::warningRaised, this, &EngineController::warningRaised);
     connect(worker_, &EngineWorker::backendInfo, this, &EngineController::backendInfo);
     connect(worker_, &EngineWorker::workDone, this, &EngineController::onWorkDone);
     connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);

@@ -55,6 +55,7 @@ signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
     void eventsReady(const kvs::ui::EventBatch& batch);  // one batch per step
     void errorOccurred(const QString& message);
+    void warningRaised(const QString& message);
     void busyChanged(bool busy);
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);

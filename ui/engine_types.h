@@ -23,6 +23,7 @@ struct ModelInfo {
     qint64 parameters = 0;
     qint64 kv_bytes_per_token_f32 = 0;
     bool has_tokenizer = false;
+    QString default_prompt;  // a prompt the tokenizer can encode whole
 };
 
 // Everything configure() needs to start a run.

@@ -1,5 +1,7 @@
 #include "engine_worker.h"
 
+#include "model/prompt_check.h"
+
 #include "model/model.h"
 #include "model/synthetic_model.h"
 #include "session/generation_session.h"
@@ -28,6 +30,12 @@ ModelInfo describe_model(const kvs::Model& model) {
     info.parameters = c.parameter_count();
     info.kv_bytes_per_token_f32 = c.kv_bytes_per_token(4);
     info.has_tokenizer = model.tokenizer != nullptr;
+    // A story opening when the vocabulary can spell it; otherwise the empty prompt (makemore's
+    // 27 characters have no capitals or spaces: it starts a name from its start token).
+    const std::string story = "Once upon a time";
+    info.default_prompt = model.tokenizer && kvs::characters_left_out(*model.tokenizer, story).empty()
+                              ? QString::fromStdString(story)
+                              : QString();
     return info;
 }
 
@@ -120,6 +128,11 @@ bool EngineWorker::startSession(const RunSettings& settings) {
         session_.reset();
         emit errorOccurred(tr("Could not start the run: %1").arg(QString::fromStdString(status.message())));
         return false;
+    }
+    if (model_->tokenizer) {
+        const std::string left_out =
+            kvs::describe_left_out(kvs::characters_left_out(*model_->tokenizer, settings.prompt.toStdString()));
+        if (!left_out.empty()) emit warningRaised(tr("Prompt: %1.").arg(QString::fromStdString(left_out)));
     }
     return true;
 }

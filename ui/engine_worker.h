@@ -46,6 +46,8 @@ signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
     void eventsReady(quint64 gen, const kvs::ui::SharedEventBatch& batch);
     void errorOccurred(const QString& message);
+    // Something the run will not do as asked (characters of the prompt the tokenizer lacks).
+    void warningRaised(const QString& message);
     // After every piece of work posted by the controller, skipped or not (the controller counts
     // outstanding work with it).
     void workDone();

@@ -4,19 +4,24 @@
 #include <QFileDialog>
 #include <QMenu>
 #include <QStatusBar>
+#include <QEventLoop>
 #include <QTabWidget>
+#include <QTimer>
+#include <optional>
 
 #include "main_window.h"
 #include "message_banner.h"
 #include "run_data.h"
+#include "engine_controller.h"
 #include "views/cache_inspector_view.h"
+#include "views/kv_memory_view.h"
 
 namespace kvs::ui {
 namespace {
 
 void report(MainWindow& window, const QString& error, const QString& done) {
     if (!error.isEmpty()) window.showError(error);
-    else window.statusBar()->showMessage(done, 8000);
+    else window.showStatus(done, 8000);
 }
 
 void export_current_view(MainWindow& window) {
@@ -51,6 +56,24 @@ void export_csv(MainWindow& window) {
            QObject::tr("Wrote steps.csv, kv.csv, attention.csv and op_costs.csv into %1").arg(dir));
 }
 
+// Asks the engine for one layer's cache contents and waits for them (the event loop turns
+// meanwhile), at most a few seconds: an export is a deliberate, one-off read.
+std::optional<KvSnapshot> read_snapshot(EngineController& controller, int layer, int kv_head) {
+    std::optional<KvSnapshot> got;
+    QEventLoop loop;
+    const auto connection = QObject::connect(&controller, &EngineController::kvSnapshotReady, &loop,
+                                             [&](const KvSnapshot& s) {
+                                                 if (s.layer != layer || s.kv_head != kv_head) return;
+                                                 got = s;
+                                                 loop.quit();
+                                             });
+    QTimer::singleShot(5000, &loop, &QEventLoop::quit);
+    controller.requestKvSnapshot(layer, kv_head);
+    loop.exec();
+    QObject::disconnect(connection);
+    return got;
+}
+
 }  // namespace
 
 QString export_view_in_front(MainWindow& window, const QString& path) {
@@ -61,8 +84,24 @@ QString export_view_in_front(MainWindow& window, const QString& path) {
 
 ExportResult export_every_chart(MainWindow& window, const QString& dir) {
     ExportOptions options;
-    if (auto* cache = window.findChild<CacheInspectorView*>(); cache && cache->snapshot().length > 0)
-        options.snapshots.push_back(cache->snapshot());
+    if (auto* kv = window.findChild<KvMemoryView*>()) {
+        options.kv_projections = kv->projectionsVisible();
+        options.kv_stacked = kv->stackedLayers();
+    }
+    // The cache inspector of the first and the last layer's first KV head, read now whether or
+    // not its tab was ever opened (as kvscope-cli export does).
+    const RunData& run = window.runData();
+    if (run.hasRun() && !run.kvPoints().empty()) {
+        auto* cache = window.findChild<CacheInspectorView*>();
+        const int shown_layer = cache ? cache->layer() : 0, shown_head = cache ? cache->kvHead() : 0;
+        const int layers = run.run().config.n_layers;
+        std::vector<int> inspected = {0};
+        if (layers > 1) inspected.push_back(layers - 1);
+        for (int layer : inspected)
+            if (auto snapshot = read_snapshot(window.controller(), layer, 0)) options.snapshots.push_back(*snapshot);
+        // The inspector follows every snapshot that arrives: back to what it showed.
+        if (cache) cache->showLayerHead(shown_layer, shown_head);
+    }
     return export_all(window.runData(), dir, options);
 }
 

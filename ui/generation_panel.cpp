@@ -170,7 +170,14 @@ void GenerationPanel::setBackend(const QString& backend) {
 void GenerationPanel::setMaxNewTokens(int n) { max_new_->setValue(n); }
 
 void GenerationPanel::setContextLength(int positions) {
-    if (positions > 1) max_new_->setMaximum(positions);
+    if (positions <= 1) return;
+    // The limit is shown, not only enforced: a model with a 16-position context cannot make 100
+    // new tokens, and the box says why its number dropped.
+    max_new_->setMaximum(positions);
+    max_new_->setSuffix(tr("  (context %1)").arg(positions));
+    max_new_->setToolTip(tr("Tokens a run generates (the prefill's token counts as the first). The model's context "
+                            "holds %1 positions, prompt included: a run stops at that limit.")
+                             .arg(positions));
 }
 
 void GenerationPanel::setUseCache(bool on) { use_cache_->setChecked(on); }

@@ -12,6 +12,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -138,8 +141,19 @@ void MainWindow::createMenus() {
 void MainWindow::createDocks() {
     model_panel_ = new ModelPanel(this);
     generation_panel_ = new GenerationPanel(this);
-    addDockView(tr("Model"), model_panel_, Qt::LeftDockWidgetArea);
-    addDockView(tr("Generation"), generation_panel_, Qt::LeftDockWidgetArea);
+    // Both panels scroll when the window is short, so that the window fits a laptop screen;
+    // given room, the model list grows.
+    for (auto [title, panel] : {std::pair{tr("Model"), static_cast<QWidget*>(model_panel_)},
+                                std::pair{tr("Generation"), static_cast<QWidget*>(generation_panel_)}}) {
+        auto* scroll = new QScrollArea(this);
+        scroll->setWidget(panel);
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        scroll->setMinimumHeight(120);
+        scroll->setMinimumWidth(panel->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+        addDockView(title, scroll, Qt::LeftDockWidgetArea);
+    }
     connect(model_panel_, &ModelPanel::loadModelRequested, this, &MainWindow::loadModel);
     connect(model_panel_, &ModelPanel::loadSyntheticRequested, this, &MainWindow::loadSynthetic);
     reconfigure_timer_ = new QTimer(this);
@@ -181,6 +195,12 @@ void MainWindow::connectController() {
     connect(controller_, &EngineController::eventsReady, run_, &RunData::append);
     connect(controller_, &EngineController::modelLoaded, this, &MainWindow::onModelLoaded);
     connect(controller_, &EngineController::errorOccurred, this, &MainWindow::showError);
+    connect(controller_, &EngineController::warningRaised, this,
+            [this](const QString& message) { banner_->showMessage(message, MessageBanner::Kind::Warning); });
+    // A run that started well makes an error of an earlier one stale.
+    connect(run_, &RunData::runStarted, this, [this] {
+        if (banner_->isVisible() && banner_->kind() == MessageBanner::Kind::Error) banner_->hide();
+    });
     connect(controller_, &EngineController::busyChanged, this, &MainWindow::onBusyChanged);
     connect(controller_, &EngineController::backendInfo, this, &MainWindow::onBackendInfo);
 }
@@ -206,6 +226,32 @@ void MainWindow::restoreLayout() {
     QSettings settings;
     restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
     restoreState(settings.value("mainWindow/state").toByteArray());
+    fitToScreen();
+}
+
+void MainWindow::fitToScreen() {
+    // A geometry saved on a larger screen (or a default larger than this one) would put the
+    // status bar below the bottom edge: shrink into the available area and move inside it.
+    const QScreen* s = screen();
+    if (!s) return;
+    const QRect available = s->availableGeometry();
+    const QSize frame = frameGeometry().size() - geometry().size();
+    const QSize fits = size().boundedTo(available.size() - frame).expandedTo(minimumSize());
+    if (fits != size()) resize(fits);
+    QRect outer = frameGeometry();
+    if (!available.contains(outer)) {
+        outer.moveLeft(std::clamp(outer.left(), available.left(), std::max(available.left(), available.right() - outer.width() + 1)));
+        outer.moveTop(std::clamp(outer.top(), available.top(), std::max(available.top(), available.bottom() - outer.height() + 1)));
+        move(outer.topLeft());
+    }
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!fitted_) {
+        fitted_ = true;
+        fitToScreen();  // the screen is known for certain once shown
+    }
 }
 
 void MainWindow::resetLayout() {
@@ -243,7 +289,7 @@ void MainWindow::loadModel(const QString& path, const QString& tokenizer) {
     pending_path_ = path;
     pending_tokenizer_ = tokenizer;
     banner_->hide();
-    statusBar()->showMessage(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+    showStatus(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
     controller_->loadModel(path, tokenizer);
 }
 
@@ -251,7 +297,7 @@ void MainWindow::loadSynthetic(const QString& preset, int layers) {
     loading_ = true;
     pending_path_.clear();
     banner_->hide();
-    statusBar()->showMessage(tr("Building synthetic %1\u2026").arg(preset));
+    showStatus(tr("Building synthetic %1\u2026").arg(preset));
     controller_->loadSynthetic(preset, layers);
 }
 
@@ -261,15 +307,31 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
     if (!pending_path_.isEmpty()) model_panel_->addRecent(pending_path_, pending_tokenizer_);
     model_panel_->showModel(info);
     generation_panel_->setContextLength(info.context);
+    // A prompt nobody chose (the last model's default) becomes this model's default.
+    if (generation_panel_->settings().prompt == default_prompt_) {
+        generation_panel_->setPrompt(info.default_prompt);
+        default_prompt_ = info.default_prompt;
+    }
     setWindowTitle(QStringLiteral("kvscope \u2014 %1").arg(info.name));
-    statusBar()->showMessage(tr("Loaded %1").arg(info.name), 5000);
+    showStatus(tr("Loaded %1").arg(info.name), 5000);
     resetRun();
     emit modelReady(info);
 }
 
+void MainWindow::showStatus(const QString& message, int timeout_ms) {
+    // The message gets the room left of the permanent labels (device, speed, cache) and is
+    // shortened to it, so that it never runs under them; the whole text is the tooltip.
+    int room = statusBar()->width() - 24;
+    for (const QLabel* label : {device_label_, speed_label_, cache_label_})
+        if (label && label->isVisible()) room -= label->width() + 12;
+    const QString shown = statusBar()->fontMetrics().elidedText(message, Qt::ElideRight, std::max(80, room));
+    statusBar()->showMessage(shown, timeout_ms);
+    statusBar()->setToolTip(shown == message ? QString() : message);
+}
+
 void MainWindow::showError(const QString& message) {
     banner_->showMessage(message, MessageBanner::Kind::Error);
-    statusBar()->showMessage(message, 10000);
+    showStatus(message, 10000);
     if (loading_) {
         loading_ = false;
         if (load_error_dialogs_) {
@@ -301,7 +363,7 @@ void MainWindow::onSettingsChanged() {
         reconfigure_timer_->start();  // nothing computed yet: apply at once
     } else {
         settings_dirty_ = true;
-        statusBar()->showMessage(tr("Settings changed: Reset (Ctrl+R) starts a run with them."), 8000);
+        showStatus(tr("Settings changed: Reset (Ctrl+R) starts a run with them."), 8000);
     }
 }
 
@@ -321,6 +383,7 @@ void MainWindow::resetRun() {
     settings_dirty_ = false;
     reconfigure_timer_->stop();
     banner_->hide();
+    statusBar()->clearMessage();  // "Settings changed: Reset ..." and the like are answered now
     run_->clear();
     controller_->configure(generation_panel_->settings());
     run_configured_ = true;
@@ -333,7 +396,7 @@ void MainWindow::prefill() {
     if (prefill_requested_) return;
     if (!ensureRun()) return;
     if (!run_->steps().empty()) {
-        statusBar()->showMessage(tr("The prompt is already prefilled: Step or Run go on, Reset starts over."), 5000);
+        showStatus(tr("The prompt is already prefilled: Step or Run go on, Reset starts over."), 5000);
         return;
     }
     prefill_requested_ = true;
@@ -351,7 +414,7 @@ void MainWindow::step() {
 void MainWindow::runOrPause() {
     if (running_) {
         controller_->pause();
-        statusBar()->showMessage(tr("Paused: Run (F8) goes on, Step (F10) advances one token."), 5000);
+        showStatus(tr("Paused: Run (F8) goes on, Step (F10) advances one token."), 5000);
         return;
     }
     if (!ensureRun()) return;
@@ -359,7 +422,7 @@ void MainWindow::runOrPause() {
     for (const auto& t : run_->tokens()) generated += t.is_prompt ? 0 : 1;
     const int remaining = generation_panel_->maxNewTokens() - generated;
     if (remaining <= 0 || run_->finished()) {
-        statusBar()->showMessage(tr("This run is complete: Reset (Ctrl+R) starts a new one."), 5000);
+        showStatus(tr("This run is complete: Reset (Ctrl+R) starts a new one."), 5000);
         return;
     }
     running_ = true;
@@ -380,11 +443,13 @@ void MainWindow::updateActions() {
     run_action_->setIcon(running_ ? pause_icon_ : run_icon_);
     // While the engine works on a request, only Pause (the run action of a running run) and
     // Reset stay available; presses that would queue behind the work are not possible.
-    const bool idle = model_loaded_ && !busy_ && !running_;
+    // A run that could not start (a prompt longer than the context) offers nothing to do until
+    // the settings change or Reset.
+    const bool idle = model_loaded_ && !busy_ && !running_ && run_->hasRun();
     const bool finished = run_->finished().has_value();
     prefill_action_->setEnabled(idle && !prefill_requested_ && run_->steps().empty() && !finished);
     step_action_->setEnabled(idle && !finished);
-    run_action_->setEnabled(model_loaded_ && (running_ || (!busy_ && !finished)));
+    run_action_->setEnabled(model_loaded_ && (running_ || (idle && !finished)));
     reset_action_->setEnabled(model_loaded_);
 }
 

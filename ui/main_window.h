@@ -66,12 +66,15 @@ public slots:
     // Starts the run over with the current settings (Ctrl+R).
     void resetRun();
     void showError(const QString& message);
+    // A status bar message, shortened to the room the permanent labels leave.
+    void showStatus(const QString& message, int timeout_ms = 0);
 
 signals:
     void modelReady(const kvs::ui::ModelInfo& info);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -82,6 +85,7 @@ private:
     void createStatusBar();
     void connectController();
     void restoreLayout();
+    void fitToScreen();
     void onModelLoaded(const ModelInfo& info);
     void onBusyChanged(bool busy);
     void onSettingsChanged();
@@ -117,7 +121,9 @@ private:
     bool run_configured_ = false;
     bool settings_dirty_ = false;
     bool load_error_dialogs_ = true;
+    bool fitted_ = false;
     QString pending_path_, pending_tokenizer_;
+    QString default_prompt_ = QStringLiteral("Once upon a time");  // the prompt nobody chose
 };
 
 }  // namespace kvs::ui

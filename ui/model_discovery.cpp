@@ -1,5 +1,7 @@
 #include "model_discovery.h"
 
+#include "model/llama2c_files.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -20,17 +22,6 @@ void add_existing(QStringList& list, const QString& dir) {
     if (!list.contains(canonical)) list.append(canonical);
 }
 
-// Reads the first `n` little-endian int32 values of a file; false when it is shorter.
-template <std::size_t N>
-bool read_int32s(const QString& file, std::array<std::int32_t, N>& out) {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly)) return false;
-    const QByteArray bytes = f.read(qint64(N * 4));
-    if (bytes.size() != qsizetype(N * 4)) return false;
-    for (std::size_t i = 0; i < N; ++i) out[i] = qFromLittleEndian<std::int32_t>(bytes.constData() + i * 4);
-    return true;
-}
-
 bool is_tokenizer_name(const QString& file_name) {
     const QString lower = file_name.toLower();
     return lower == "tokenizer.bin" || lower.startsWith("tok");
@@ -38,17 +29,14 @@ bool is_tokenizer_name(const QString& file_name) {
 
 }  // namespace
 
-bool looks_like_llama2c_checkpoint(const QString& file) {
-    // Header: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size (negative = untied
-    // classifier), seq_len; then at least the token embedding [vocab, dim] as float32.
-    std::array<std::int32_t, 7> h{};
-    if (!read_int32s(file, h)) return false;
-    const auto [dim, hidden, layers, heads, kv_heads, vocab_signed, seq_len] = h;
-    const std::int64_t vocab = vocab_signed < 0 ? -std::int64_t(vocab_signed) : vocab_signed;
-    if (dim <= 0 || hidden <= 0 || layers <= 0 || layers > 1024 || heads <= 0 || kv_heads <= 0) return false;
-    if (kv_heads > heads || dim % heads != 0 || vocab <= 0 || seq_len <= 0 || seq_len > (1 << 22)) return false;
-    const std::int64_t embedding_bytes = vocab * dim * 4;
-    return QFileInfo(file).size() >= 28 + embedding_bytes;
+bool looks_like_llama2c_checkpoint(const QString& file) { return kvs::looks_like_llama2c_checkpoint(file.toStdString()); }
+
+QString model_format_of(const QString& path) {
+    const QFileInfo info(path);
+    if (info.isDir()) return QStringLiteral("hf");
+    if (info.suffix().compare("gguf", Qt::CaseInsensitive) == 0) return QStringLiteral("gguf");
+    if (looks_like_llama2c_checkpoint(path)) return QStringLiteral("llama2c");
+    return info.suffix();
 }
 
 bool is_gguf_with_tensors(const QString& file) {
@@ -63,15 +51,8 @@ bool is_gguf_with_tensors(const QString& file) {
 }
 
 QString tokenizer_beside(const QString& checkpoint) {
-    const QFileInfo info(checkpoint);
-    const QDir dir = info.dir();
-    if (dir.exists("tokenizer.bin")) return dir.filePath("tokenizer.bin");
-    const QStringList candidates = dir.entryList({"tok*.bin"}, QDir::Files, QDir::Name);
-    for (const QString& name : candidates) {
-        const QString path = dir.filePath(name);
-        if (path != info.filePath() && !looks_like_llama2c_checkpoint(path)) return path;
-    }
-    return {};
+    // The engine's rule, so that the command line finds the same tokenizer.
+    return QString::fromStdString(kvs::llama2c_tokenizer_beside(checkpoint.toStdString()));
 }
 
 DiscoveryRoots default_discovery_roots(const QString& current_dir, const QString& executable_dir,

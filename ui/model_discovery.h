@@ -35,6 +35,9 @@ std::vector<DiscoveredModel> discover_models(const DiscoveryRoots& roots);
 
 // The llama2.c checkpoint header is plausible (7 positive int32 fields, sizes that fit).
 bool looks_like_llama2c_checkpoint(const QString& file);
+// The format name every model list uses for a path: "hf" (a folder), "gguf", "llama2c", or the
+// file's suffix when it is none of them.
+QString model_format_of(const QString& path);
 // A GGUF file that holds tensors (vocabulary-only GGUF files hold none).
 bool is_gguf_with_tensors(const QString& file);
 // The tokenizer.bin for a llama2.c checkpoint: tokenizer.bin or tok*.bin beside it; empty if none.

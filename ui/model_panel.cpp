@@ -52,7 +52,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     tree_->header()->setStretchLastSection(false);
     tree_->setToolTip(tr("Double-click a model to load it."));
-    tree_->setMinimumHeight(130);  // room for a few models of each group
+    tree_->setMinimumHeight(220);  // about ten models: the panel scrolls when the window is short
     recent_ = new QTreeWidgetItem(tree_, {tr("Recent")});
     found_ = new QTreeWidgetItem(tree_, {tr("Found on disk")});
     synthetic_ = new QTreeWidgetItem(tree_, {tr("Synthetic (random weights, real shapes)")});
@@ -162,7 +162,7 @@ void ModelPanel::fillRecent() {
         const QString path = m.value("path").toString();
         if (path.isEmpty()) continue;
         const QFileInfo info(path);
-        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), info.isDir() ? tr("folder") : info.suffix()});
+        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), model_format_of(path)});
         item->setData(0, PathRole, path);
         item->setData(0, TokenizerRole, m.value("tokenizer").toString());
         item->setToolTip(0, path);

@@ -4,23 +4,21 @@
 
 namespace kvs::ui {
 
-namespace {
 // Prompt tokens arrive with printable labels only; their text undoes the markers the labels use
 // for whitespace: SentencePiece's "▁" and byte-level BPE's "Ġ" for a space, "Ċ" and an escaped
 // "\n" for a newline.
-QString text_of_label(QString label) {
+QString RunData::textOfLabel(QString label) {
     label.replace(QChar(0x2581), QLatin1Char(' '));
     label.replace(QChar(0x0120), QLatin1Char(' '));
     label.replace(QChar(0x010A), QLatin1Char('\n'));
     label.replace(QLatin1String("\\n"), QLatin1String("\n"));
     return label;
 }
-}  // namespace
 
 QString prompt_text(const kvs::SequenceStart& sequence) {
     QString text;
     for (std::size_t i = 0; i < sequence.prompt_labels.size(); ++i) {
-        const QString piece = text_of_label(QString::fromStdString(sequence.prompt_labels[i]));
+        const QString piece = RunData::textOfLabel(QString::fromStdString(sequence.prompt_labels[i]));
         // A leading special token (BOS: "<s>", "<|endoftext|>") is not part of the text.
         const QString bare = piece.trimmed();
         if (i == 0 && bare.startsWith('<') && bare.endsWith('>') && sequence.prompt_labels.size() > 1) continue;
@@ -133,7 +131,7 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
             t.position = int(i);
             t.is_prompt = true;
             if (i < mine_start.prompt_labels.size()) t.label = QString::fromStdString(mine_start.prompt_labels[i]);
-            t.text = text_of_label(t.label);
+            t.text = RunData::textOfLabel(t.label);
             tokens_.push_back(std::move(t));
         }
     } else if (const auto* s = std::get_if<kvs::StepStarted>(&e)) {
@@ -181,6 +179,9 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
             t.step = s->step;
             t.label = QString::fromStdString(s->sampled_label);
             t.text = QString::fromStdString(s->sampled_text);
+            // A stop token decodes to nothing; it keeps its label's text, as a prompt token does
+            // ("\n<s>\n" -> a newline, <s>, a newline: a control token, left out of the text).
+            if (t.text.isEmpty()) t.text = textOfLabel(t.label);
             t.top = s->top;
             tokens_.push_back(std::move(t));
         }

@@ -59,6 +59,9 @@ class RunData : public QObject {
 public:
     explicit RunData(QObject* parent = nullptr);
 
+    // The text a token label stands for (whitespace markers and escaped newlines undone).
+    static QString textOfLabel(QString label);
+
     void clear();
     void append(const std::vector<kvs::Event>& batch);
 

@@ -2,6 +2,7 @@
 
 #include "human_units.h"
 #include "run_data.h"
+#include "token_list_model.h"
 
 namespace kvs::ui {
 
@@ -57,8 +58,14 @@ QVariant StepTableModel::data(const QModelIndex& index, int role) const {
         case PositionsColumn:
             if (!display) return s.n_positions;
             return QStringLiteral("%1 (from %2)").arg(s.n_positions).arg(s.first_pos);
-        case TokenColumn:
-            return QStringLiteral("%1 (%2)").arg(QString::fromStdString(s.sampled_label)).arg(s.sampled_token);
+        case TokenColumn: {
+            // As the token stream shows it (a space as "·", a newline as "↵").
+            TokenInfo t;
+            t.id = s.sampled_token;
+            t.label = QString::fromStdString(s.sampled_label);
+            t.text = s.sampled_text.empty() ? RunData::textOfLabel(t.label) : QString::fromStdString(s.sampled_text);
+            return QStringLiteral("%1 (%2)").arg(TokenListModel::chipText(t)).arg(s.sampled_token);
+        }
         case ProbabilityColumn:
             for (const auto& p : s.top)
                 if (p.id == s.sampled_token) return display ? QVariant(QString::number(double(p.probability), 'f', 3))

@@ -46,6 +46,7 @@ int run_generate(const std::vector<std::string>& args) {
     if (!backend) return fail("generate", backend.message());
     const std::string device = (*backend)->device_name();
 
+    warn_about_run(**model, *prompts, *n, (*backend)->kv_layout().capacity);
     GenerationSession session(*model, std::move(*backend), *options);
     if (auto s = session.start_many(*prompts); !s) return fail("generate", s.message());
     if (auto s = session.run(*n); !s) return fail("generate", s.message());

@@ -1,5 +1,8 @@
 // kvscope-cli info: a model's configuration, parameter count and KV bytes per token.
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "command_registry.h"
@@ -7,6 +10,14 @@
 
 namespace kvs::cli {
 namespace {
+
+// A float as the shortest decimal that reads back as the same float (1e-05, not the double
+// 9.999999747378752e-06 it widens to).
+double float_as_written(float v) {
+    char buf[32];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::strtod(std::string(buf, end).c_str(), nullptr);
+}
 
 int run_info(const std::vector<std::string>& args) {
     ArgParser p("info", "Show a model's configuration, parameter count and KV cache bytes per token.");
@@ -32,9 +43,9 @@ int run_info(const std::vector<std::string>& args) {
     j["head_dim"] = c.head_dim();
     j["vocab_size"] = c.vocab_size;
     j["context_length"] = c.max_seq_len;
-    j["norm_eps"] = c.norm_eps;
+    j["norm_eps"] = float_as_written(c.norm_eps);
     if (c.arch == Architecture::Llama) {
-        j["rope_theta"] = c.rope_theta;
+        j["rope_theta"] = float_as_written(c.rope_theta);
         j["rope_dim"] = c.rotary_dim();
         j["rope_style"] = to_string(c.rope_style);
     }

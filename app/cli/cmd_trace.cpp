@@ -117,6 +117,7 @@ int run_trace(const std::vector<std::string>& args) {
     auto backend = create_backend_from_args(p, *model, p.is_set("measure-ops"), int(prompts->size()));
     if (!backend) return fail("trace", backend.message());
 
+    warn_about_run(**model, *prompts, *n, (*backend)->kv_layout().capacity);
     GenerationSession session(*model, std::move(*backend), *options, &fan);
     if (auto s = session.start_many(*prompts); !s) return fail("trace", s.message());
     const Status run = session.run(*n);

@@ -1,5 +1,7 @@
 #include "model_options.h"
 
+#include "model/prompt_check.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -140,6 +142,28 @@ Result<std::vector<std::string>> prompts_from_args(const ArgParser& p) {
 int fail(const std::string& command, const std::string& message) {
     std::fprintf(stderr, "kvscope-cli %s: %s\n", command.c_str(), message.c_str());
     return 1;
+}
+
+}  // namespace kvs::cli
+
+namespace kvs::cli {
+
+void warn_about_run(const Model& model, const std::vector<std::string>& prompts, int new_tokens, int capacity) {
+    if (!model.tokenizer) return;
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        const std::string left_out = describe_left_out(characters_left_out(*model.tokenizer, prompts[i]));
+        if (!left_out.empty())
+            std::fprintf(stderr, "kvscope: prompt%s: %s\n",
+                         prompts.size() > 1 ? (" " + std::to_string(i + 1)).c_str() : "", left_out.c_str());
+        const int prompt_tokens = int(model.tokenizer->encode_prompt(prompts[i]).size());
+        // The last new token is sampled, not cached: capacity - prompt + 1 new tokens fit.
+        const int fit = capacity - prompt_tokens + 1;
+        if (new_tokens > fit)
+            std::fprintf(stderr,
+                         "kvscope: -n %d asks for more than the context holds: %d positions with a %d-token prompt "
+                         "leave room for %d new tokens; the run stops there (the context limit)\n",
+                         new_tokens, capacity, prompt_tokens, std::max(0, fit));
+    }
 }
 
 }  // namespace kvs::cli

@@ -31,6 +31,10 @@ void add_prompts_option(ArgParser& p);
 // The prompts of a run: the lines of --prompts FILE (empty lines skipped, "\n" a line break),
 // or the one --prompt.
 Result<std::vector<std::string>> prompts_from_args(const ArgParser& p);
+// Tells on stderr what a run will not do as asked: characters of a prompt the tokenizer has no
+// token for (left out), and new tokens beyond what the cache's positions allow (the run stops at
+// the context limit).
+void warn_about_run(const Model& model, const std::vector<std::string>& prompts, int new_tokens, int capacity);
 Result<SessionOptions> session_options_from_args(const ArgParser& p);
 
 // Prints "kvscope-cli CMD: message" to stderr and returns the exit code for errors.

@@ -1,4 +1,5 @@
 #include "model/llama2c_loader.h"
+#include "model/llama2c_files.h"
 
 #include <cstring>
 #include <filesystem>
@@ -94,15 +95,10 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
                    " layers, vocab ", cfg.vocab_size, ") needs ", need, " bytes, the file has ", file.size());
     KVS_TRY(check_weights_fit(cfg, "'" + path + "'"));
 
-    std::string tok_path = tokenizer_path;
-    if (tok_path.empty()) {
-        for (const char* name : {"tokenizer.bin", "tokenizer.model"}) {
-            const auto beside = std::filesystem::path(path).parent_path() / name;
-            if (tok_path.empty() && std::filesystem::exists(beside)) tok_path = beside.string();
-        }
-    }
+    const std::string tok_path = tokenizer_path.empty() ? llama2c_tokenizer_beside(path) : tokenizer_path;
     if (tok_path.empty())
-        return err("no tokenizer for '", path, "': llama2.c checkpoints carry none; pass --tokenizer tokenizer.bin");
+        return err("no tokenizer for '", path, "': llama2.c checkpoints carry none and none lies beside it ",
+                   "(tokenizer.bin or tok*.bin); pass --tokenizer FILE");
 
     auto model = std::make_shared<Model>();
     cfg.name = std::filesystem::path(path).stem().string();

@@ -1,4 +1,6 @@
 // load_model: picks the loader from what the path is.
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,20 @@ Result<std::shared_ptr<Model>> load_by_kind(const std::string& path, const LoadO
     if (!f) return err("cannot open '", path, "': permission denied or unreadable");
     f.read(magic, 4);
     if (f.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0) return load_gguf_model(path);
+    // A file named as GGUF is judged as one: its own error, not a llama2.c header complaint.
+    std::string ext = std::filesystem::path(path).extension().string();
+    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".gguf") {
+        std::string seen;
+        for (std::streamsize i = 0; i < f.gcount(); ++i) {
+            const unsigned char b = static_cast<unsigned char>(magic[i]);
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "%s%02X", i ? " " : "", b);
+            seen += hex;
+        }
+        return err("'", path, "' is not a GGUF file: it starts with bytes ", seen.empty() ? "(none: empty file)" : seen,
+                   ", a GGUF file with 'GGUF' (47 47 55 46)");
+    }
     return load_llama2c_model(path, options.tokenizer_path);
 }
 

@@ -404,9 +404,11 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
         publish(done);
     }
     result.token = result.tokens.front();
+    // Every sequence ended (a stop token, the context limit): the run is over, and says so at
+    // once, whatever drives it (a whole run, single steps, the prefill alone).
     if (std::all_of(seqs_.begin(), seqs_.end(), [](const Sequence& s) { return s.done; })) {
-        finished_ = true;
         stop_reason_ = seqs_.front().stop_reason;
+        finish(stop_reason_);
     }
     result.stopped = finished_;
     return result;

@@ -39,7 +39,7 @@ AttentionView::AttentionView(RunData* run, QWidget* parent) : QWidget(parent) {
     bar->addStretch();
     bar->addWidget(make_help_label(help, this));
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(splitter_, 1);
 }
 

@@ -47,7 +47,7 @@ CacheInspectorView::CacheInspectorView(RunData* run, QWidget* parent) : QWidget(
     maps->addWidget(keys_);
     maps->addWidget(values_);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(shape_label_);
     layout->addLayout(maps, 1);
 
@@ -70,6 +70,7 @@ void CacheInspectorView::onRunChanged() {
     layer_box_->setRange(0, has ? std::max(0, run_->run().config.n_layers - 1) : 0);
     head_box_->setRange(0, has ? std::max(0, run_->run().config.n_kv_heads - 1) : 0);
     snapshot_ = KvSnapshot{};
+    shown_rows_ = 0;
     keys_->setMatrix(0, 0, {});
     values_->setMatrix(0, 0, {});
     updateShapeLabel();
@@ -77,9 +78,17 @@ void CacheInspectorView::onRunChanged() {
 
 void CacheInspectorView::onSelectionChanged() {
     if (!run_->hasRun()) return;
+    if (snapshot_.length > 0) showSnapshot();
     const int group = std::max(1, run_->run().config.gqa_group());
     layer_box_->setValue(run_->selectedLayer());
     head_box_->setValue(run_->selectedHead() / group);
+}
+
+void CacheInspectorView::showLayerHead(int layer, int kv_head) {
+    layer_box_->setValue(layer);
+    head_box_->setValue(kv_head);
+    request_->cancel();
+    requestSnapshot();
 }
 
 void CacheInspectorView::requestSnapshot() {
@@ -93,7 +102,7 @@ QString CacheInspectorView::shapeText() const {
     const int blocks = int(run_->pool().table(run_->selectedSequence()).size());
     return tr("Sequence %1, per layer, for K and for V: [kv_heads %2, seq %3, head_dim %4] (%5) in %6 blocks of %7 "
               "positions from a pool of %8 (capacity %9 positions per sequence). Shown: layer %10, KV head %11 → K "
-              "and V each [%12, %4], read through the sequence's block table.")
+              "and V each [%12, %4], read through the sequence's block table%13.")
         .arg(run_->selectedSequence())
         .arg(k.n_kv_heads)
         .arg(seq)
@@ -105,7 +114,10 @@ QString CacheInspectorView::shapeText() const {
         .arg(k.capacity)
         .arg(layer())
         .arg(kvHead())
-        .arg(snapshot_.length);
+        .arg(shown_rows_)
+        .arg(run_->selectedStep() >= 0 && shown_rows_ > 0
+                 ? tr(", as step %1 left it (its positions framed)").arg(run_->selectedStep())
+                 : QString());
 }
 
 void CacheInspectorView::updateShapeLabel() { shape_label_->setText(shapeText()); }
@@ -118,8 +130,31 @@ void CacheInspectorView::setSnapshot(const KvSnapshot& snapshot) {
         head_box_->setValue(snapshot.kv_head);
         request_->cancel();  // following the snapshot is not a new choice to request
     }
-    keys_->setMatrix(snapshot.length, snapshot.head_dim, snapshot.keys);
-    values_->setMatrix(snapshot.length, snapshot.head_dim, snapshot.values);
+    showSnapshot();
+}
+
+void CacheInspectorView::showSnapshot() {
+    // With a step selected, the cache as that step left it: the positions up to its end, the ones
+    // it wrote framed. (The cache only grows, so they are the first rows of the latest read.)
+    const KvSnapshot& s = snapshot_;
+    int rows = s.length, first = 0, count = 0;
+    const int step = run_->selectedStep();
+    const auto& steps = run_->steps();
+    if (step >= 0 && step < int(steps.size()) && steps[std::size_t(step)].step == step) {
+        const auto& finished = steps[std::size_t(step)];
+        rows = std::min(s.length, finished.first_pos + finished.n_positions);
+        first = finished.first_pos;
+        count = std::max(0, rows - first);
+    }
+    shown_rows_ = rows;
+    const auto take = [&](const std::vector<float>& all) {
+        const std::size_t n = std::min(all.size(), std::size_t(std::max(0, rows)) * std::size_t(std::max(0, s.head_dim)));
+        return std::vector<float>(all.begin(), all.begin() + std::ptrdiff_t(n));
+    };
+    keys_->setMatrix(rows, s.head_dim, take(s.keys));
+    values_->setMatrix(rows, s.head_dim, take(s.values));
+    keys_->setHighlightedRows(first, count);
+    values_->setHighlightedRows(first, count);
     updateShapeLabel();
 }
 

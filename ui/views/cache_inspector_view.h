@@ -32,6 +32,8 @@ public slots:
     void setSnapshot(const kvs::ui::KvSnapshot& snapshot);
     // Asks for the chosen layer and KV head now.
     void requestSnapshot();
+    // Chooses a layer and KV head and asks for them.
+    void showLayerHead(int layer, int kv_head);
 
 signals:
     void snapshotRequested(int layer, int kv_head, int sequence);
@@ -40,6 +42,7 @@ private:
     void onRunChanged();
     void onSelectionChanged();
     void updateShapeLabel();
+    void showSnapshot();  // the snapshot as far as the selected step reached
 
     RunData* run_;
     RedrawCoalescer* request_;
@@ -49,6 +52,7 @@ private:
     ValueHeatmap* keys_;
     ValueHeatmap* values_;
     KvSnapshot snapshot_;
+    int shown_rows_ = 0;
 };
 
 }  // namespace kvs::ui

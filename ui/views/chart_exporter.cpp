@@ -8,6 +8,8 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
+#include <QLayout>
+#include <QPointer>
 #include <QWidget>
 #include <functional>
 #include <memory>
@@ -22,6 +24,7 @@
 #include "views/kv_memory_view.h"
 #include "views/pool_memory_view.h"
 #include "views/memory_calculator_view.h"
+#include "views/view_help.h"
 
 namespace kvs::ui {
 
@@ -32,7 +35,39 @@ ExportFormat export_format_for(const QString& path) {
     return ExportFormat::Png;
 }
 
+namespace {
+
+// Lays out a widget tree now, including the charts' scenes, which lay themselves out later.
+void settle(QWidget* root) {
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    if (root->layout()) root->layout()->activate();
+    QCoreApplication::processEvents();
+}
+
+// While alive, the view's controls (see mark_as_control) are hidden and the rest laid out
+// without them: an exported picture is the chart alone, as on screen.
+class ControlsHidden {
+public:
+    explicit ControlsHidden(QWidget* root) : root_(root) {
+        for (QWidget* w : root->findChildren<QWidget*>())
+            if (is_control(w) && w->isVisibleTo(root)) hidden_.push_back(w);
+        for (QWidget* w : hidden_) w->hide();
+        if (!hidden_.empty()) settle(root_);
+    }
+    ~ControlsHidden() {
+        for (QWidget* w : hidden_) w->show();
+        if (!hidden_.empty()) settle(root_);
+    }
+
+private:
+    QWidget* root_;
+    std::vector<QPointer<QWidget>> hidden_;
+};
+
+}  // namespace
+
 QString export_widget(QWidget* widget, const QString& path, ExportFormat format) {
+    const ControlsHidden controls(widget);
     const QSize size = widget->size();
     if (size.isEmpty()) return QObject::tr("cannot export '%1': the view has no size").arg(path);
     switch (format) {
@@ -138,7 +173,8 @@ ExportResult export_all(RunData& run, const QString& dir, const ExportOptions& o
 
     {
         KvMemoryView view(&run);
-        view.setProjectionsVisible(true);
+        view.setProjectionsVisible(options.kv_projections);
+        view.setStackedLayers(options.kv_stacked);
         prepare(&view, options.size, [&] { view.refreshNow(); });
         write_all(&view, "kv_memory");
     }

@@ -20,7 +20,8 @@ enum class ExportFormat { Png, Svg, Pdf };
 // The format a file name asks for (by suffix, case-insensitive); Png when unknown.
 ExportFormat export_format_for(const QString& path);
 
-// Renders `widget` as it is laid out now into `path`. Returns an empty string or the error.
+// Renders `widget` as it is laid out now into `path`, without its controls (check boxes,
+// lists, "?" labels: see mark_as_control). Returns an empty string or the error.
 QString export_widget(QWidget* widget, const QString& path, ExportFormat format);
 
 // Every event as one JSON object per line (engine/session/event_json.h).
@@ -33,6 +34,8 @@ struct ExportOptions {
     QSize size{1400, 900};                // every view is rendered at this size
     QList<ExportFormat> formats{ExportFormat::Png, ExportFormat::Svg, ExportFormat::Pdf};
     std::vector<KvSnapshot> snapshots;    // cache contents for the cache inspector (optional)
+    bool kv_projections = false;          // the KV chart's comparison with real models, as on screen
+    bool kv_stacked = true;               // the KV chart's bands per layer, as on screen
     bool events = true;                   // also write events.jsonl and the CSV tables
 };
 

@@ -64,7 +64,7 @@ QChartView* make_view(QChart* chart) {
     chart->legend()->setAlignment(Qt::AlignBottom);
     auto* view = new QChartView(chart);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(280, 200);
+    view->setMinimumSize(220, 160);
     return view;
 }
 

@@ -77,7 +77,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     chart_->legend()->setAlignment(Qt::AlignBottom);
     chart_view_ = new QChartView(chart_);
     chart_view_->setRenderHint(QPainter::Antialiasing);
-    chart_view_->setMinimumSize(320, 240);
+    chart_view_->setMinimumSize(300, 200);
     total_line_ = std::make_unique<DecimatedSeries>(total_);
     formula_line_ = std::make_unique<DecimatedSeries>(formula_);
 
@@ -97,7 +97,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     projection_chart_->legend()->setAlignment(Qt::AlignRight);
     projection_view_ = new QChartView(projection_chart_);
     projection_view_->setRenderHint(QPainter::Antialiasing);
-    projection_view_->setMinimumSize(320, 220);
+    projection_view_->setMinimumSize(300, 160);
     preset_list_ = new QListWidget;
     preset_list_->setMaximumWidth(200);
     if (auto presets = kvs::model_presets()) {
@@ -123,7 +123,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     auto* projection_layout = new QHBoxLayout(projection_panel_);
     projection_layout->setContentsMargins(0, 0, 0, 0);
     projection_layout->addWidget(projection_view_, 1);
-    projection_layout->addLayout(side);
+    projection_layout->addWidget(control_bar(side));
     projection_layout->addWidget(make_help_label(tr(kProjectionHelp), this, projection_view_), 0, Qt::AlignTop);
     projection_panel_->setVisible(false);
 
@@ -134,7 +134,7 @@ KvMemoryView::KvMemoryView(RunData* run, QWidget* parent) : QWidget(parent), run
     bar->addStretch();
     bar->addWidget(make_help_label(tr(kHelp), this, chart_view_));
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->addWidget(control_bar(bar));
     layout->addWidget(chart_view_, 2);
     layout->addWidget(projection_panel_, 1);
 
@@ -213,6 +213,10 @@ void KvMemoryView::setProjectionsVisible(bool on) {
     if (projection_box_->isChecked() != on) projection_box_->setChecked(on);
     projection_panel_->setVisible(on);
 }
+
+bool KvMemoryView::projectionsVisible() const { return projection_box_->isChecked(); }
+
+bool KvMemoryView::stackedLayers() const { return stacked_box_->isChecked(); }
 
 QStringList KvMemoryView::projectedPresets() const {
     QStringList names;

@@ -49,6 +49,8 @@ public:
     void setScaledToCapacity(bool on);
     QValueAxis* bytesAxis() const { return axis_y_; }
     void setProjectionsVisible(bool on);
+    bool projectionsVisible() const;
+    bool stackedLayers() const;
     // Preset names currently projected.
     QStringList projectedPresets() const;
     // Points handed to the chart so far (the work of the refreshes; see SeriesTail).

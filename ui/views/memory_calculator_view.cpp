@@ -63,6 +63,7 @@ MemoryCalculatorView::MemoryCalculatorView(QWidget* parent) : QWidget(parent) {
     formula_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     result_ = new QLabel;
     result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    result_->setWordWrap(true);
     QFont big = result_->font();
     big.setPointSizeF(big.pointSizeF() * 1.4);
     big.setBold(true);

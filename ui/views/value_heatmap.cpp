@@ -47,6 +47,13 @@ void ValueHeatmap::setMatrix(int rows, int columns, std::vector<float> values) {
     update();
 }
 
+void ValueHeatmap::setHighlightedRows(int first, int count) {
+    if (first == highlight_first_ && count == highlight_count_) return;
+    highlight_first_ = first;
+    highlight_count_ = count;
+    update();
+}
+
 QRect ValueHeatmap::matrixRect() const {
     return QRect(kLeft, kTop, std::max(0, width() - kLeft - kRight), std::max(0, height() - kTop - kBottom));
 }
@@ -79,6 +86,14 @@ void ValueHeatmap::paintEvent(QPaintEvent*) {
     }
     p.drawImage(r, image_);
     p.drawRect(r.adjusted(0, 0, -1, -1));
+    if (highlight_count_ > 0 && rows_ > 0) {
+        const double row = double(r.height()) / rows_;
+        p.save();
+        p.setPen(QPen(QColor(255, 127, 14), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(r.left() - 3, r.top() + highlight_first_ * row - 1, r.width() + 6, highlight_count_ * row + 2));
+        p.restore();
+    }
     // Axis captions and a few ticks.
     p.drawText(QRect(r.left(), r.bottom() + 4, r.width(), kBottom - 4), Qt::AlignHCenter | Qt::AlignTop,
                tr("%1 (0..%2) →").arg(column_name_).arg(columns_ - 1));

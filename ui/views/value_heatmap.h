@@ -6,6 +6,7 @@
 // at any length.
 #include <QImage>
 #include <QWidget>
+#include <utility>
 #include <vector>
 
 namespace kvs::ui {
@@ -21,6 +22,9 @@ public:
     static constexpr int kMaxImageRows = 1024;
     float scaleMax() const { return max_abs_; }
     int rows() const { return rows_; }
+    // Rows framed in orange (the positions a selected step wrote); count 0 frames nothing.
+    void setHighlightedRows(int first, int count);
+    std::pair<int, int> highlightedRows() const { return {highlight_first_, highlight_count_}; }
     int columns() const { return columns_; }
 
 protected:
@@ -35,6 +39,7 @@ private:
     int rows_ = 0, columns_ = 0;
     std::vector<float> values_;
     float max_abs_ = 0.0f;
+    int highlight_first_ = 0, highlight_count_ = 0;
     QImage image_;
 };
 

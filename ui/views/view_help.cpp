@@ -11,11 +11,24 @@ QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target) {
     label->setStyleSheet(QStringLiteral(
         "QLabel { border: 1px solid palette(mid); border-radius: 9px; font-weight: bold; color: palette(dark); }"));
     label->setCursor(Qt::WhatsThisCursor);
+    mark_as_control(label);
     if (target) {
         target->setWhatsThis(text);
         target->setToolTip(text);
     }
     return label;
+}
+
+void mark_as_control(QWidget* widget) { widget->setProperty("kvscopeControl", true); }
+
+bool is_control(const QWidget* widget) { return widget->property("kvscopeControl").toBool(); }
+
+QWidget* control_bar(QLayout* row) {
+    auto* bar = new QWidget;
+    row->setContentsMargins(0, 0, 0, 0);
+    bar->setLayout(row);
+    mark_as_control(bar);
+    return bar;
 }
 
 RedrawCoalescer::RedrawCoalescer(std::function<void()> redraw, QObject* parent_object, int delay_ms)

@@ -2,6 +2,7 @@
 // Small pieces every view shares: the "?" label that explains a chart, and a redraw
 // coalescer so that hundreds of fast steps cause a few repaints instead of hundreds.
 #include <QLabel>
+#include <QLayout>
 #include <QObject>
 #include <QTimer>
 #include <functional>
@@ -11,6 +12,13 @@ namespace kvs::ui {
 // A round "?" label whose tooltip holds `text`; the same text becomes the whatsThis of `target`
 // (when given) so Shift+F1 works on the chart itself.
 QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr);
+
+// Marks a widget as one of a view's controls (check boxes, lists, the "?" labels): exports and
+// the presentation mode leave it out, so that a picture shows the chart alone, as on screen.
+void mark_as_control(QWidget* widget);
+bool is_control(const QWidget* widget);
+// A row of controls as one marked widget.
+QWidget* control_bar(QLayout* row);
 
 // Calls `redraw` once, `delay_ms` after the first request of a burst. When the parent is a
 // widget in a shown window but is itself hidden (a tab not in front), the redraw waits until it

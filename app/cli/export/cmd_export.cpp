@@ -120,6 +120,7 @@ int run_export(const std::vector<std::string>& args) {
     auto backend = create_backend_from_args(p, *model, /*measure_ops=*/true, int(prompts->size()));
     if (!backend) return fail("export", backend.message());
 
+    warn_about_run(**model, {p.get("prompt")}, *n, (*backend)->kv_layout().capacity);
     ui::RunData run;
     RunDataFeeder feeder(run);
     GenerationSession session(*model, std::move(*backend), *options, &feeder);
