@@ -3,6 +3,7 @@
 #include <QTabWidget>
 #include <algorithm>
 
+#include "debugger_panel.h"
 #include "engine_controller.h"
 #include "main_window.h"
 #include "run_data.h"
@@ -48,6 +49,9 @@ void add_standard_views(MainWindow& window, RunData& run) {
     window.addView(QObject::tr("Memory calculator"), calculator);
     window.addView(QObject::tr("Allocation simulator"), sim);
     window.addView(QObject::tr("Steps"), steps);
+    auto* debugger = new DebuggerPanel(&run, &window.controller());
+    debugger->setObjectName("debuggerPanel");
+    window.addView(QObject::tr("Debugger"), debugger);
 
     // The cache inspector reads the cache through the controller, never the engine itself.
     EngineController& controller = window.controller();
