@@ -53,7 +53,9 @@ bool parse_bytes(std::string s, std::int64_t& out) {
             break;
         }
     }
-    if (!parse_int(s, out) || out < 0 || out > (std::int64_t(1) << 50)) return false;
+    // The bound is on the bytes, not on the number before the unit: a spec is written back in
+    // bytes (breakpoint_spec) and must parse again, and 2^50 GiB would overflow.
+    if (!parse_int(s, out) || out < 0 || out > (std::int64_t(1) << 50) / unit) return false;
     out *= unit;
     return true;
 }
