@@ -14,6 +14,8 @@ const char* event_type_name(const Event& e) {
         const char* operator()(const BlockEvent&) const { return "block"; }
         const char* operator()(const PrefixHit&) const { return "prefix_hit"; }
         const char* operator()(const PoolState&) const { return "pool_state"; }
+        const char* operator()(const Rewound&) const { return "rewound"; }
+        const char* operator()(const BreakpointHit&) const { return "breakpoint_hit"; }
     };
     return std::visit(Visitor{}, e);
 }
