@@ -23,7 +23,7 @@ struct Checkpoint {
     RowMatrix value;
 };
 
-Eigen::Map<const RowMatrix> mat(const Tensor& t) { return {t.data.data(), t.rows, t.cols}; }
+Eigen::Map<const RowMatrix> mat(const Tensor& t) { return {t.f32(), t.rows, t.cols}; }  // F32, owned or in place
 cpu::ConstRowVectorMap vec(const Tensor& t) { return {t.data.data(), t.cols}; }
 
 RowMatrix linear(const RowMatrix& in, const Tensor& w, const Tensor& b) {
