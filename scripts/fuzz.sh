@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [--time SECONDS | --runs N] [--build DIR] [TARGET...]
 # TARGET is a fuzz target without its fuzz_ prefix (gguf, safetensors, hf_config, hf_tokenizer,
 # vocab_merges, llama2c_checkpoint, llama2c_tokenizer, sentencepiece_model, event_files,
-# kv_sim_workload); default: all of them.
+# kv_sim_workload, debug_session); default: all of them.
 # --time limits each target's run (default 20 s), --runs its executions. Seeds: files written
 # by make_fuzz_seeds (the test writers), the files of ../shared/models, tests/data, and a trace
 # of kvscope-cli. New inputs that found coverage go to BUILD/fuzz-corpus/TARGET, crashes to
@@ -26,7 +26,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors hf_config hf_tokenizer vocab_merges llama2c_checkpoint
-                                     llama2c_tokenizer sentencepiece_model event_files kv_sim_workload)
+                                     llama2c_tokenizer sentencepiece_model event_files kv_sim_workload
+                                     debug_session)
 [ -x "$build/fuzz/make_fuzz_seeds" ] || { echo "fuzz.sh: build the fuzz targets first: ninja -C $build fuzz" >&2; exit 2; }
 
 seeds="$build/fuzz-seeds"
@@ -54,6 +55,9 @@ if "$build/app/kvscope-cli" trace --model "$data/hostile/tiny-llama.gguf" --prom
   for f in "$seeds"/event_files/csv/*.csv; do mv "$f" "$seeds/event_files/$(basename "$f")"; done
   rmdir "$seeds/event_files/csv"
 fi
+mkdir -p "$seeds/debug_session"
+"$build/app/kvscope-cli" debug --model "$data/hostile/tiny-llama.gguf" --prompt "a b" -n 4 --temperature 0.8 \
+  --exec "break entropy>1; run; rewind 1; force 2; run" --save "$seeds/debug_session/session.json" >/dev/null 2>&1 || true
 # Inputs that once crashed a target stay in its seeds.
 for t in "${targets[@]}"; do
   [ -d "$data/fuzz/$t" ] && cp "$data/fuzz/$t"/* "$seeds/$t/"

@@ -23,6 +23,9 @@ struct ModelInfo {
     qint64 parameters = 0;
     qint64 kv_bytes_per_token_f32 = 0;
     bool has_tokenizer = false;
+    bool random_weights = false;  // a synthetic model: real shapes, seeded random weights
+    QString tokenizer_name;       // synthetic models: "Llama 2, 32000 tokens" or "bytes"
+    QString tokenizer_note;       // synthetic models: the tokenizer's file, or why the tokens are bytes
     QString default_prompt;  // a prompt the tokenizer can encode whole
 };
 
@@ -35,7 +38,7 @@ struct RunSettings {
     kvs::SamplingOptions sampling;
     QString backend = "cpu";
     QString device;                        // Vulkan: device index or name substring; empty = the best
-    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache (f16: Vulkan only)
+    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache, on either backend
     bool use_cache = true;
     kvs::AttentionCapture capture;
 };

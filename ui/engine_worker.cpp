@@ -2,7 +2,11 @@
 
 #include "model/prompt_check.h"
 
+#include <QCoreApplication>
+#include <QDir>
+
 #include "model/model.h"
+#include "model/model_search_path.h"
 #include "model/synthetic_model.h"
 #include "session/generation_session.h"
 
@@ -30,6 +34,9 @@ ModelInfo describe_model(const kvs::Model& model) {
     info.parameters = c.parameter_count();
     info.kv_bytes_per_token_f32 = c.kv_bytes_per_token(4);
     info.has_tokenizer = model.tokenizer != nullptr;
+    info.random_weights = model.format == "synthetic";
+    info.tokenizer_name = QString::fromStdString(model.tokenizer_name);
+    info.tokenizer_note = QString::fromStdString(model.tokenizer_note);
     // A story opening when the vocabulary can spell it; otherwise the empty prompt (makemore's
     // 27 characters have no capitals or spaces: it starts a name from its start token).
     const std::string story = "Once upon a time";
@@ -79,7 +86,15 @@ void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& to
 
 void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers) {
     if (!current(gen)) return;
-    auto model = kvs::make_synthetic_model(preset.toStdString(), layers, kSyntheticSeed);
+    // The preset's real vocabulary where it is found (../shared/models beside the working folder
+    // or the executable's checkout, $KVSCOPE_MODEL_PATH), else bytes: ModelInfo says which.
+    kvs::SyntheticOptions options;
+    options.layers = layers;
+    options.seed = kSyntheticSeed;
+    options.search_dirs = kvs::model_search_dirs(QDir::currentPath().toStdString(),
+                                                 QCoreApplication::applicationDirPath().toStdString(),
+                                                 qEnvironmentVariable("KVSCOPE_MODEL_PATH").toStdString());
+    auto model = kvs::make_synthetic_model(preset.toStdString(), options);
     if (!model) {
         emit errorOccurred(
             tr("Could not build synthetic model '%1': %2").arg(preset, QString::fromStdString(model.message())));

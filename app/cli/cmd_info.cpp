@@ -66,6 +66,10 @@ int run_info(const std::vector<std::string>& args) {
         j["bos_id"] = m.tokenizer->bos_id;
         j["eos_id"] = m.tokenizer->eos_id;
     }
+    if (m.format == "synthetic") {
+        j["weights"] = "random (seeded): real shapes, meaningless text";
+        j["tokenizer"] = m.tokenizer_note;
+    }
     if (p.is_set("json")) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;

@@ -33,10 +33,11 @@ void CpuBackend::linear(const RowMatrix& in, const Tensor& w, const Tensor& b, R
     if (!b.empty()) out.rowwise() += as_vector(b);
 }
 
-// The host cache stores F32 whatever the request: F16 storage is a device option.
+// The host cache stores the requested type: F16 halves it, as on a GPU; attention widens it back
+// to F32 as it reads.
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
     : model_(std::move(model)), cfg_(model_->config), options_(options),
-      kv_store_(cache_layout(cfg_, options, KvDtype::F32)), products_(options.threads) {
+      kv_store_(cache_layout(cfg_, options, options.kv_dtype)), products_(options.threads) {
     static const int eigen_single_threaded = disable_eigen_threads();
     (void)eigen_single_threaded;
     init_pool(kv_store_.layout(), options, cfg_.vocab_size);
@@ -122,14 +123,15 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
         cpu::rope(k_, cfg_.n_kv_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
     }
 
-    // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it.
+    // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it
+    // (rounded to F16 there when the cache stores F16).
     timer_.mark(layer, OpKind::KvWrite);
     for (const PassSequence& s : pass.sequences)
         for (int i = 0; i < s.n(); ++i)
             for (int h = 0; h < cfg_.n_kv_heads; ++h) {
                 const int slot = s.first_slot + i;
-                std::copy_n(k_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Key, h, *s.table, slot));
-                std::copy_n(v_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Value, h, *s.table, slot));
+                kv_store_.write(layer, KvPart::Key, h, *s.table, slot, k_.row(s.row0 + i).data() + h * hd);
+                kv_store_.write(layer, KvPart::Value, h, *s.table, slot, v_.row(s.row0 + i).data() + h * hd);
             }
 
     // Attention of each sequence over its own cached keys: K and V of a KV head read through
@@ -164,21 +166,18 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
     x_ += xb_;
 }
 
-// Slots [0, keys) of one KV head of a sequence as a [keys, hd] matrix: the cache rows themselves
-// when its blocks are physically consecutive (one run of memory), else a copy gathered run by run
-// into `scratch`. Either way the attention below multiplies the same numbers in the same order,
-// so a paged cache gives exactly the contiguous cache's results.
+// Slots [0, keys) of one KV head of a sequence as a [keys, hd] F32 matrix: the cache rows
+// themselves when they are F32 and their blocks physically consecutive (one run of memory), else
+// a copy gathered run by run (and widened from F16) into `scratch`, sized once for the whole
+// context. Either way the attention below multiplies the same numbers in the same order, so a
+// paged cache gives exactly the contiguous cache's results.
 ConstMatrixMap CpuBackend::cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s,
                                        std::vector<float>& scratch) {
     const int hd = cfg_.head_dim(), keys = s.keys();
-    int runs = 0;
-    s.table->for_each_run(0, keys, [&](const BlockSpan&) { ++runs; });
-    if (runs == 1) return ConstMatrixMap(kv_store_.block_row(layer, part, s.table->block(0), kv_head, 0), keys, hd);
+    if (const float* run = kv_store_.f32_run(layer, part, kv_head, *s.table, keys))
+        return ConstMatrixMap(run, keys, hd);
     if (scratch.size() < std::size_t(keys) * hd) scratch.resize(std::size_t(kv_store_.layout().capacity) * hd);
-    s.table->for_each_run(0, keys, [&](const BlockSpan& b) {
-        std::copy_n(kv_store_.block_row(layer, part, b.block, kv_head, b.block_slot), std::size_t(b.count) * hd,
-                    scratch.data() + std::size_t(b.first) * hd);
-    });
+    kv_store_.gather(layer, part, kv_head, *s.table, keys, scratch.data());
     return ConstMatrixMap(scratch.data(), keys, hd);
 }
 

@@ -166,7 +166,24 @@ Status Debugger::force(int token) {
 Result<int> Debugger::force_text(const std::string& text) {
     const Model& m = session_.model();
     if (!m.tokenizer) return err("force: model '", m.source, "' has no tokenizer: force token ids instead");
-    const std::vector<int> ids = m.tokenizer->encode(text);
+    // SentencePiece tokenizers put a space before the text they encode: of the encodings of the
+    // text with and without its first space, take the one whose tokens, after the current last
+    // token, add exactly the text typed.
+    std::vector<std::vector<int>> candidates{m.tokenizer->encode(text)};
+    if (!text.empty() && text.front() == ' ') candidates.push_back(m.tokenizer->encode(text.substr(1)));
+    std::vector<int> ids = candidates.front();
+    for (const auto& c : candidates) {
+        std::string added;
+        int prev = session_.tokens().back();
+        for (int id : c) {
+            added += m.tokenizer->decode_piece(prev, id);
+            prev = id;
+        }
+        if (added == text && !c.empty()) {
+            ids = c;
+            break;
+        }
+    }
     if (ids.empty()) return err("force: '", text, "' encodes to no tokens");
     KVS_TRY(session_.force_next(ids.front()));
     pending_forced_ = ids;
