@@ -115,7 +115,10 @@ std::string llama2c_checkpoint(const Model& m) {
     for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
                   c.tied_classifier ? c.vocab_size : -c.vocab_size, c.max_seq_len})
         put<std::int32_t>(out, v);
-    auto tensor = [&](const Tensor& t) { out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4); };
+    auto tensor = [&](const Tensor& t) {
+        const std::vector<float> v = t.to_f32();
+        out.append(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+    };
     const ModelWeights& w = m.weights;
     tensor(w.token_embedding);
     for (auto member : {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
