@@ -52,7 +52,8 @@ void add_backend_options(ArgParser& p) {
         .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
         .option("block-order", "ORDER", "order a fresh pool hands out blocks: ascending, descending or shuffled "
                                         "(results do not depend on it; speed may)", "ascending")
-        .flag("validation", "Vulkan: enable the validation layer");
+        .flag("validation", "Vulkan: enable the validation layer")
+        .option("threads", "N", "CPU: threads of the forward pass (0 = every core)", "0");
 }
 
 Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
@@ -75,6 +76,8 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");
+    KVS_ASSIGN(o.threads, p.get_int("threads"));
+    if (o.threads < 0 || o.threads > 256) return err("--threads expects 0 (every core) to 256, got ", o.threads);
     return o;
 }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "cli_runner.h"
 #include "core/backend.h"
 #include "model/model_presets.h"
 #include "model/model_search_path.h"
@@ -230,6 +231,28 @@ private slots:
         QCOMPARE(found->tokenizer->encode("Hi!"), (std::vector<int>{'H', 'i', '!'}));
         // The space is byte 32, which GPT-2's alphabet writes as U+0120 ('Ġ'): here id 32.
         QCOMPARE(found->tokenizer->encode(" a"), (std::vector<int>{32, 'a'}));
+    }
+
+    // The command line finds the vocabulary by itself (here through $KVSCOPE_MODEL_PATH, so that
+    // the test does not depend on where the build folder is), says so on stderr, and takes
+    // --tokenizer bytes.
+    void commandLineFindsTheVocabulary() {
+        test::CliEnvironment env;
+        env.set.append({"KVSCOPE_MODEL_PATH", QString::fromStdString(shared_models())});
+        auto r = test::run_cli({"tokenize", "--synthetic", "stories15m", "--bos", "Once upon a time"}, env);
+        QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("9038") && r.out.contains("931") && r.out.contains(QString::fromUtf8("\u2581upon")),
+                 qPrintable(r.out));
+        QVERIFY2(r.err.contains("random weights") && r.err.contains("llama2-tokenizer/tokenizer.bin"),
+                 qPrintable(r.err));
+        r = test::run_cli({"tokenize", "--synthetic", "stories15m", "--tokenizer", "bytes", "--json", "Hi"}, env);
+        QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QString::number(3 + 'H')) && r.err.contains("one token per byte"),
+                 qPrintable(r.out + r.err));
+        r = test::run_cli({"tokenize", "--synthetic", "stories15m", "--tokenizer",
+                           QString::fromStdString(test::stories260k_tokenizer()), "x"}, env);
+        QCOMPARE(r.exit_code, 1);
+        QVERIFY2(r.err.contains("tok512.bin"), qPrintable(r.err));
     }
 
     void presetsNameTheirVocabulary() {

@@ -17,13 +17,13 @@ public:
     void put(const std::string& name, const Tensor& t) {
         if (t.empty()) return;
         if (t.rows == 1) {
-            w_.add_tensor(name, {t.cols}, GgmlType::F32, t.data);
+            w_.add_tensor(name, {t.cols}, GgmlType::F32, t.to_f32());
             return;
         }
         GgmlType type = matrix_type_;
         if (const auto wt = weight_type_from_ggml(std::uint32_t(type)); wt && !fits_rows(*wt, t.cols))
             type = GgmlType::F16;
-        w_.add_tensor(name, {t.cols, t.rows}, type, t.data);
+        w_.add_tensor(name, {t.cols, t.rows}, type, t.to_f32());
     }
 
 private:
@@ -34,7 +34,10 @@ private:
 Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
     const bool vectors = a.rows == 1;  // biases concatenate, matrices stack their rows
     Tensor out{{}, vectors ? 1 : a.rows + b.rows + c.rows, vectors ? a.cols + b.cols + c.cols : a.cols};
-    for (const Tensor* t : {&a, &b, &c}) out.data.insert(out.data.end(), t->data.begin(), t->data.end());
+    for (const Tensor* t : {&a, &b, &c}) {
+        const std::vector<float> v = t->to_f32();
+        out.data.insert(out.data.end(), v.begin(), v.end());
+    }
     return out;
 }
 

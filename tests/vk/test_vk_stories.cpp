@@ -64,7 +64,7 @@ private slots:
         o.f16_weights = true;
         o.kv_dtype = KvDtype::F16;
         auto vk = test::make_vulkan(model_, o);
-        QCOMPARE(vk->weight_bytes(), 2);
+        QCOMPARE(vk->weight_bytes(), 2.0);
         auto cpu = test::make_cpu(model_);
         const auto r = test::greedy_lockstep(*vk, *cpu, prompt(), 56, model_->config.vocab_size);
         qInfo("F16 weights + F16 KV: max |logit vk - cpu| = %g (step %d, logit rms %g, smallest top-2 margin %g)",
