@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
     if (argc != 3) return fail("usage: make_fuzz_seeds OUT_DIR TESTS_DATA_DIR");
     const fs::path out = argv[1], data = argv[2];
     for (const char* d : {"gguf", "safetensors", "hf_config", "hf_tokenizer", "vocab_merges", "llama2c_checkpoint",
-                          "llama2c_tokenizer", "sentencepiece_model", "event_files", "kv_sim_workload", "work"})
+                          "llama2c_tokenizer", "sentencepiece_model", "event_files", "kv_sim_workload", "breakpoint_spec",
+                          "work"})
         fs::create_directories(out / d);
     auto llama = load_model((data / "hostile" / "tiny-llama.gguf").string());
     if (!llama.ok()) return fail(llama.message());
@@ -231,6 +232,11 @@ int main(int argc, char** argv) {
                                sp_piece("a", -1.0f, 1) + sp_piece("b", -2.0f, 1) + sp_piece("ab", -0.5f, 1);
     write_all(out / "sentencepiece_model" / "bpe.model", pieces + std::string("\x12\x02\x18\x02", 4));  // model_type 2
     write_all(out / "sentencepiece_model" / "unigram.model", pieces + std::string("\x12\x02\x20\x10", 4));  // none: unigram
+    // Breakpoint specs: one of every kind (engine/session/breakpoint.h).
+    int n = 0;
+    for (const char* spec : {"pos=40", "token=13", "text=Lily", "entropy>2.5", "entropy<0.1", "top1<0.3", "not-argmax",
+                             "attn=*,2,0>0.5", "sink=3,*<0.05", "cache-bytes>=40KiB", "cache-blocks>=4"})
+        write_all(out / "breakpoint_spec" / ("spec-" + std::to_string(n++)), spec);
     fs::remove_all(out / "work");
     std::printf("make_fuzz_seeds: seeds written under %s\n", out.string().c_str());
     return 0;

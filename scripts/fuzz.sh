@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [--time SECONDS | --runs N] [--build DIR] [TARGET...]
 # TARGET is a fuzz target without its fuzz_ prefix (gguf, safetensors, hf_config, hf_tokenizer,
 # vocab_merges, llama2c_checkpoint, llama2c_tokenizer, sentencepiece_model, event_files,
-# kv_sim_workload, debug_session); default: all of them.
+# kv_sim_workload, breakpoint_spec, debug_session); default: all of them.
 # --time limits each target's run (default 20 s), --runs its executions. Seeds: files written
 # by make_fuzz_seeds (the test writers), the files of ../shared/models, tests/data, and a trace
 # of kvscope-cli. New inputs that found coverage go to BUILD/fuzz-corpus/TARGET, crashes to
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors hf_config hf_tokenizer vocab_merges llama2c_checkpoint
                                      llama2c_tokenizer sentencepiece_model event_files kv_sim_workload
-                                     debug_session)
+                                     breakpoint_spec debug_session)
 [ -x "$build/fuzz/make_fuzz_seeds" ] || { echo "fuzz.sh: build the fuzz targets first: ninja -C $build fuzz" >&2; exit 2; }
 
 seeds="$build/fuzz-seeds"
@@ -65,7 +65,7 @@ done
 
 # Sizes are checked against this budget before any allocation; libFuzzer's own limit is 2 GiB.
 export KVSCOPE_MEMORY_LIMIT=1G
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:intercept_tls_get_addr=0}"  # as tests/CMakeLists.txt says why
 failed=0
 summary=()
 for t in "${targets[@]}"; do

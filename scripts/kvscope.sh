@@ -16,7 +16,7 @@ cd "$here"
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6svg6-dev libqt6opengl6-dev libgl-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libeigen3-dev nlohmann-json3-dev libpcre2-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   xvfb xauth

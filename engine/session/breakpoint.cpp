@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <limits>
 
 namespace kvs {
 namespace {
@@ -52,7 +53,9 @@ bool parse_bytes(std::string s, std::int64_t& out) {
             break;
         }
     }
-    if (!parse_int(s, out) || out < 0 || out > (std::int64_t(1) << 50)) return false;
+    // The bound is on the bytes, not on the number before the unit: a spec is written back in
+    // bytes (breakpoint_spec) and must parse again, and 2^50 GiB would overflow.
+    if (!parse_int(s, out) || out < 0 || out > (std::int64_t(1) << 50) / unit) return false;
     out *= unit;
     return true;
 }
@@ -117,7 +120,8 @@ Result<Breakpoint> parse_breakpoint(const std::string& spec) {
         const auto parts = split(rest.substr(0, gt), ',');
         std::int64_t key = 0;
         if (gt == std::string::npos || parts.size() != 3 || !parse_index(parts[0], b.layer) ||
-            !parse_index(parts[1], b.head) || !parse_int(parts[2], key) || key < 0 || !parse_number(rest.substr(gt + 1), v))
+            !parse_index(parts[1], b.head) || !parse_int(parts[2], key) || key < 0 ||
+            key > std::numeric_limits<int>::max() || !parse_number(rest.substr(gt + 1), v))
             return bad("expected attn=LAYER,HEAD,POSITION>VALUE (LAYER and HEAD may be *)");
         b.kind = BreakpointKind::AttentionAbove;
         b.key = int(key);

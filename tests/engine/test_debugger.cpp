@@ -156,7 +156,16 @@ private slots:
         auto kib = parse_breakpoint("cache-bytes>=40KiB");
         QVERIFY(kib.ok());
         QCOMPARE(kib->n, std::int64_t(40960));
-        for (const char* bad : {"pos=", "pos=-1", "entropy>x", "attn=1,2>0.5", "sink=a,1<0.1", "top1<2", "blah"}) {
+        // At most 2^50 bytes, with or without a unit: 1048576 GiB is 2^50 and is written back
+        // as a byte count that parses again.
+        auto pib = parse_breakpoint("cache-bytes>=1048576GiB");
+        QVERIFY(pib.ok());
+        QCOMPARE(pib->n, std::int64_t(1) << 50);
+        QVERIFY(parse_breakpoint(breakpoint_spec(*pib)).ok());
+        // The last two were once taken: a key position beyond an int, wrapped, as position 0; and
+        // a byte count bounded before its unit was applied (its spec, written in bytes, was refused).
+        for (const char* bad : {"pos=", "pos=-1", "entropy>x", "attn=1,2>0.5", "sink=a,1<0.1", "top1<2", "blah",
+                                "attn=1,2,4294967296>0.5", "cache-bytes>=388888888888240KiB"}) {
             auto b = parse_breakpoint(bad);
             QVERIFY2(!b.ok(), bad);
             QVERIFY(QString::fromStdString(b.message()).contains(bad));
