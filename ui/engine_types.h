@@ -9,6 +9,7 @@
 #include "core/backend.h"
 #include "core/events.h"
 #include "model/sampler.h"
+#include "session/debugger.h"
 
 namespace kvs::ui {
 
@@ -43,6 +44,17 @@ struct RunSettings {
     kvs::AttentionCapture capture;
 };
 
+// The debugger's state after each piece of work (runs of one prompt): the branch tree with each
+// branch's text and memory, the breakpoints, and why the last run stopped.
+struct DebuggerState {
+    bool available = false;  // false without a run, or for runs of several prompts
+    std::vector<kvs::BranchInfo> branches;
+    std::vector<kvs::Breakpoint> breakpoints;
+    int active_branch = 0;
+    int next_step = 0;
+    QString stop;            // "breakpoint 2 (entropy>2.5): entropy 2.71", "" when none
+};
+
 using EventBatch = std::vector<kvs::Event>;
 // How a batch crosses from the worker to the controller: shared, so that the queued signal and
 // the controller's queue pass a pointer instead of copying a step's attention rows twice.
@@ -54,5 +66,6 @@ void register_engine_metatypes();
 }  // namespace kvs::ui
 
 Q_DECLARE_METATYPE(kvs::ui::ModelInfo)
+Q_DECLARE_METATYPE(kvs::ui::DebuggerState)
 Q_DECLARE_METATYPE(kvs::ui::EventBatch)
 Q_DECLARE_METATYPE(kvs::ui::SharedEventBatch)

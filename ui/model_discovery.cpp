@@ -65,6 +65,8 @@ DiscoveryRoots default_discovery_roots(const QString& current_dir, const QString
     for (const std::string& dir : kvs::model_search_dirs(current_dir.toStdString(), executable_dir.toStdString(),
                                                          model_path_env.toStdString()))
         roots.model_dirs.append(QString::fromStdString(dir));
+    // Where `scripts/kvscope.sh fetch-models` puts SmolLM2-135M-Instruct.
+    if (!home_dir.isEmpty()) add_existing(roots.model_dirs, QDir(home_dir).filePath(".cache/kvscope"));
     if (!hf_home_env.isEmpty()) add_existing(roots.hub_dirs, QDir(hf_home_env).filePath("hub"));
     if (!home_dir.isEmpty()) add_existing(roots.hub_dirs, QDir(home_dir).filePath(".cache/huggingface/hub"));
     return roots;

@@ -160,6 +160,20 @@ struct BreakpointHit {
     std::string detail;      // the value that met it ("entropy 2.71")
 };
 
+// The debugger's tree of branches changed: a branch was created from `from` (the active run
+// becomes it; a Rewound follows), made active, or dropped. `sequence` is the pool sequence that
+// carries the active run's events from now on (for dropped: the dropped branch's).
+struct BranchChanged {
+    enum class Kind { Created, Switched, Dropped };
+    int step = 0;
+    Kind kind = Kind::Created;
+    int branch = 0;       // the branch created, switched to or dropped
+    int from = -1;        // the branch active before (created, switched)
+    int sequence = 0;
+    int fork_step = 0;    // created: steps it shares with `from`
+};
+const char* to_string(BranchChanged::Kind k);
+
 // The pool after a pass, as the allocator counts it.
 struct PoolState {
     int step = 0;
@@ -168,7 +182,7 @@ struct PoolState {
 
 // BlockEvent (engine/kv/kv_usage.h): one change of one block, in the order they happen.
 using Event = std::variant<RunStarted, StepStarted, StepFinished, KvAppend, AttentionEvent, OpCostEvent, RunFinished,
-                           BlockEvent, PrefixHit, PoolState, Rewound, BreakpointHit>;
+                           BlockEvent, PrefixHit, PoolState, Rewound, BreakpointHit, BranchChanged>;
 
 const char* event_type_name(const Event& e);  // "run_started", "step_finished", ...
 

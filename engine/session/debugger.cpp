@@ -207,6 +207,7 @@ Result<int> Debugger::branch(int from, int step) {
     child.forced.insert(parent.forced.begin(), parent.forced.lower_bound(step));
     parent.parked = std::move(copy);
     const int id = child.id;
+    forward(BranchChanged{session_.step_index(), BranchChanged::Kind::Created, id, from, session_.active().id, step});
     nodes_[id] = std::move(child);
     active_ = id;
     pending_forced_.clear();
@@ -221,6 +222,7 @@ Status Debugger::switch_branch(int id) {
     GenerationSession::Parked p = std::move(*n.parked);
     n.parked.reset();
     nodes_.at(active_).parked = session_.swap_active(std::move(p));
+    forward(BranchChanged{session_.step_index(), BranchChanged::Kind::Switched, id, active_, session_.active().id, n.fork_step});
     active_ = id;
     pending_forced_.clear();
     return {};
@@ -230,7 +232,9 @@ Status Debugger::drop_branch(int id) {
     if (!has_branch(id)) return err("drop: there is no branch ", id);
     if (id == active_) return err("drop: branch ", id, " is the active one; switch to another first");
     Node& n = nodes_.at(id);
+    const int sequence = n.parked->seq.id;
     session_.release(*n.parked);
+    forward(BranchChanged{session_.step_index(), BranchChanged::Kind::Dropped, id, active_, sequence, n.fork_step});
     for (auto& [cid, c] : nodes_)
         if (c.parent == id) {
             // The child agreed with this branch before its fork and this branch with its parent

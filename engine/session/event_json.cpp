@@ -166,6 +166,10 @@ struct ToJson {
     ojson operator()(const Rewound& e) const {
         return {{"step", e.step}, {"sequence", e.sequence}, {"tokens", e.tokens}, {"cache_length", e.cache_length}};
     }
+    ojson operator()(const BranchChanged& e) const {
+        return {{"step", e.step},     {"kind", to_string(e.kind)}, {"branch", e.branch},
+                {"from", e.from},     {"sequence", e.sequence},    {"fork_step", e.fork_step}};
+    }
     ojson operator()(const BreakpointHit& e) const {
         return {{"step", e.step},     {"sequence", e.sequence}, {"breakpoint", e.breakpoint},
                 {"spec", e.spec},     {"detail", e.detail}};
@@ -411,6 +415,20 @@ Event event_from(const json& j, const std::string& type) {
     if (type == "pool_state") return PoolState{get<int>(j, "step"), usage_from(j)};
     if (type == "rewound")
         return Rewound{get<int>(j, "step"), get<int>(j, "sequence"), get<int>(j, "tokens"), get<int>(j, "cache_length")};
+    if (type == "branch_changed") {
+        BranchChanged e;
+        e.step = get<int>(j, "step");
+        const auto kind = get<std::string>(j, "kind");
+        if (kind == "created") e.kind = BranchChanged::Kind::Created;
+        else if (kind == "switched") e.kind = BranchChanged::Kind::Switched;
+        else if (kind == "dropped") e.kind = BranchChanged::Kind::Dropped;
+        else throw std::invalid_argument("unknown branch 'kind' \"" + kind + "\"");
+        e.branch = get<int>(j, "branch");
+        e.from = get<int>(j, "from");
+        e.sequence = get<int>(j, "sequence");
+        e.fork_step = get<int>(j, "fork_step");
+        return e;
+    }
     if (type == "breakpoint_hit")
         return BreakpointHit{get<int>(j, "step"), get<int>(j, "sequence"), get<int>(j, "breakpoint"),
                              get<std::string>(j, "spec"), get<std::string>(j, "detail")};

@@ -75,6 +75,7 @@ std::vector<Event> sample_events() {
             PrefixHit{0, 1, 3, 2, 0, 2, 1234.5},
             pool,
             Rewound{3, 0, 7, 6},
+            BranchChanged{3, BranchChanged::Kind::Switched, 2, 1, 4, 3},
             BreakpointHit{5, 0, 2, "text=a, \"b\"", "text 'a'"}};
 }
 

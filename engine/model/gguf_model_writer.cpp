@@ -1,11 +1,12 @@
-#include "gguf_model_writer.h"
+#include "model/gguf_model_writer.h"
 
-#include "gguf_writer.h"
+#include "model/gguf_writer.h"
 #include "model/byte_level_bpe.h"
+#include "model/llama2c_writer.h"
 #include "model/weight_type.h"
 #include "model/sentencepiece_bpe.h"
 
-namespace kvs::test {
+namespace kvs {
 
 namespace {
 
@@ -44,9 +45,7 @@ Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
 std::string blk(int layer, const char* name) { return "blk." + std::to_string(layer) + "." + name; }
 
 Status add_sentencepiece_vocab(GgufWriter& w, const Model& model) {
-    const auto* spm = dynamic_cast<const SentencePieceBpe*>(model.tokenizer.get());
-    if (spm == nullptr) return err("a llama model needs a SentencePiece tokenizer to be written as GGUF");
-    const SentencePieceVocab& v = spm->vocab();
+    KVS_ASSIGN(const SentencePieceVocab v, sentencepiece_vocab_of(model));
     std::vector<std::string> pieces;
     std::vector<std::int32_t> types = v.types;
     for (std::size_t id = 0; id < v.pieces.size(); ++id) {
@@ -149,4 +148,4 @@ Status write_model_gguf(const Model& model, const std::string& path, const GgufM
     return w.write(path);
 }
 
-}  // namespace kvs::test
+}  // namespace kvs
