@@ -27,7 +27,11 @@ void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& ou
     const int per_task = rows_per_task(rows, threads());
     const int tasks = (rows + per_task - 1) / per_task;
 
-    if (const float* f = w.f32()) {
+    // F32 goes to Eigen, except decode on a processor with AVX2: the engine is built for
+    // SSE2 (portable binaries), so Eigen's GEMV runs 4 lanes wide, while the row dot is an 8-lane
+    // FMA chosen at run time.
+    const float* f = w.f32();
+    if (f != nullptr && (n > kRowDotInputs || !row_dot_uses_avx2())) {
         const ConstMatrixMap W(f, rows, cols);
         pool_.run(tasks, [&](int t, int) {
             const int r0 = t * per_task, nr = std::min(per_task, rows - r0);
@@ -36,7 +40,7 @@ void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& ou
         return;
     }
     if (n <= kRowDotInputs) {
-        const RowDot dot = row_dot(w.type);
+        const RowDot dot = row_dot(w.storage_type());
         pool_.run(tasks, [&](int t, int) {
             const int r0 = t * per_task, r1 = std::min(rows, r0 + per_task);
             for (int r = r0; r < r1; ++r) {

@@ -1,8 +1,8 @@
 #pragma once
 // out = in * W^T for a weight matrix in its stored type, with W's rows split across a thread
-// pool. F32 rows go through Eigen; other types either through the row dots of block_dot.h
-// (one or two input rows: decode, where reading the weights is the whole cost) or, for more
-// input rows (prefill), through panels of rows dequantized once per pass and multiplied by
+// pool. F32 rows go through Eigen (in decode only without AVX2); other types, and F32 decode
+// with AVX2, either through the row dots of block_dot.h (one or two input rows: decode, where
+// reading the weights is the whole cost) or, for more input rows (prefill), through panels of rows dequantized once per pass and multiplied by
 // Eigen, so each weight byte is decoded once per pass whatever the prompt length.
 #include <vector>
 

@@ -44,6 +44,14 @@ std::int64_t ModelWeights::storage_bytes() const {
     return bytes;
 }
 
+std::int64_t ModelWeights::decode_matrix_values() const {
+    std::int64_t values = classifier_matrix().size();
+    for (const LayerWeights& l : layers)
+        for (const Tensor* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+            if (!t->empty()) values += t->size();
+    return values;
+}
+
 double ModelWeights::matrix_bytes_per_value() const {
     double bytes = 0.0, values = 0.0;
     for (const LayerWeights& l : layers)

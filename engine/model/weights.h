@@ -111,6 +111,8 @@ struct ModelWeights {
     std::int64_t storage_bytes() const;
     // Average bytes per value of the matrices (4 for F32, 0.5625 for Q4_0): what decode reads.
     double matrix_bytes_per_value() const;
+    // Values a decode step reads from matrices: every layer matrix and the classifier once.
+    std::int64_t decode_matrix_values() const;
 
     const Tensor& classifier_matrix() const { return classifier.empty() ? token_embedding : classifier; }
 };
