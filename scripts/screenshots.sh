@@ -8,12 +8,17 @@
 # The block pool views with three sequences, two of whose prompts share their first blocks (the
 # prefix cache on, blocks of 8 positions): saves pool_block_pool.png, pool_memory.png and
 # pool_allocation_simulator.png only.
+#   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
+# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
+# saves debugger_panel.png and debugger_window.png only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KVSCOPE_BUILD_DIR:-$root/build}"
 pool=0
+debugger=0
 if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
+if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
 mkdir -p "$out"
@@ -29,6 +34,15 @@ shoot() {
   xvfb-run -a -s "-screen 0 1600x1000x24" env QT_STYLE_OVERRIDE=Fusion \
     "$build/app/kvscope" --screenshot "$@"
 }
+if [ "$debugger" -eq 1 ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  shoot "$work" --screenshot-debugger "$@"
+  cp "$work/tab_debugger.png" "$out/debugger_panel.png"
+  cp "$work/window.png" "$out/debugger_window.png"
+  ls -1 "$out"/debugger_*.png
+  exit 0
+fi
 if [ "$pool" -eq 0 ]; then
   shoot "$out" "$@"
   ls -1 "$out"/*.png

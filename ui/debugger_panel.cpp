@@ -66,30 +66,36 @@ DebuggerPanel::DebuggerPanel(RunData* run, EngineController* controller, QWidget
     branches_->setHeaderLabels({tr("Branch"), tr("From step"), tr("Steps"), tr("Own memory"), tr("Shared"), tr("Text")});
     branches_->setRootIsDecorated(true);
     branches_->header()->setStretchLastSection(true);
+    branches_->setMinimumHeight(110);
     bl->addWidget(branches_);
     drop_ = new QPushButton(tr("Drop branch"));
     bl->addWidget(drop_, 0, Qt::AlignLeft);
-    layout->addWidget(branch_box, 2);
+    // Branches and breakpoints side by side: the tab stays short enough for a small screen.
+    auto* lists = new QHBoxLayout;
+    lists->addWidget(branch_box, 3);
+    layout->addLayout(lists, 1);
 
-    auto* bp_box = new QGroupBox(tr("Breakpoints (the run stops after the step that meets one)"));
+    auto* bp_box = new QGroupBox(tr("Breakpoints (stop after the step that meets one)"));
     auto* pl = new QVBoxLayout(bp_box);
     breakpoints_ = new QTreeWidget;
     breakpoints_->setObjectName("debuggerBreakpoints");
     breakpoints_->setHeaderLabels({tr("On"), tr("Breakpoint")});
     breakpoints_->setRootIsDecorated(false);
+    breakpoints_->setMinimumHeight(90);
     pl->addWidget(breakpoints_);
     auto* row4 = new QHBoxLayout;
     spec_ = new QLineEdit;
     spec_->setObjectName("debuggerSpec");
-    spec_->setPlaceholderText(tr("pos=20, token=411, text=ball, entropy>2, top1<0.3, not-argmax, attn=2,3,0>0.5, "
-                                 "sink=*,*<0.1, cache-blocks>=3"));
+    spec_->setPlaceholderText(tr("e.g. entropy>2"));
+    spec_->setToolTip(tr("pos=20, token=411, text=ball, entropy>2, entropy<0.1, top1<0.3, not-argmax, "
+                         "attn=LAYER,HEAD,POS>0.5, sink=LAYER,HEAD<0.1 (* for any), cache-bytes>=64KiB, cache-blocks>=3"));
     add_ = new QPushButton(tr("Add"));
     remove_ = new QPushButton(tr("Remove"));
     row4->addWidget(spec_, 1);
     row4->addWidget(add_);
     row4->addWidget(remove_);
     pl->addLayout(row4);
-    layout->addWidget(bp_box, 1);
+    lists->addWidget(bp_box, 2);
 
     connect(rewind_, &QPushButton::clicked, this, [this] {
         if (const auto* s = selected()) controller_->rewind(s->step, keep_->isChecked());
