@@ -135,6 +135,10 @@ private slots:
         o.dtype = "F16";
         const auto hf = write_and_load("f16", o);
         QCOMPARE(hf->weights.source_dtype, std::string("F16"));
+        // Matrices stay in the mapped file as F16; norm weights are F32 copies.
+        QCOMPARE(int(hf->weights.layers[1].w_up.storage_type()), int(WeightType::F16));
+        QVERIFY(hf->weights.layers[1].w_up.stored != nullptr && hf->weights.layers[1].w_up.data.empty());
+        QCOMPARE(hf->weights.layers[1].w_up.storage_bytes(), std::int64_t(172 * 64 * 2));
         const float diff = max_abs_diff(sequence_logits(hf), sequence_logits(original_));
         qInfo("F16 folder: max logit difference %g", diff);
         QVERIFY2(diff > 0.0f && diff < 0.05f, qPrintable(QString::number(diff)));
@@ -146,6 +150,10 @@ private slots:
         o.dtype = "BF16";
         const auto hf = write_and_load("bf16", o);
         QCOMPARE(hf->weights.source_dtype, std::string("BF16"));
+        // Matrices stay in the mapped file as BF16; norm weights are F32 copies.
+        QCOMPARE(int(hf->weights.layers[1].w_up.storage_type()), int(WeightType::BF16));
+        QVERIFY(hf->weights.layers[1].w_up.stored != nullptr && hf->weights.layers[1].w_up.data.empty());
+        QCOMPARE(hf->weights.layers[1].w_up.storage_bytes(), std::int64_t(172 * 64 * 2));
         const float diff = max_abs_diff(sequence_logits(hf), sequence_logits(original_));
         qInfo("BF16 folder: max logit difference %g", diff);
         QVERIFY2(diff > 0.0f && diff < 0.5f, qPrintable(QString::number(diff)));
