@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     kvs::ui::MainWindow window;
-    if (!options.screenshot_dir.isEmpty()) kvs::ui::run_screenshot_session(window, options.screenshot_dir);
+    if (!options.screenshot_dir.isEmpty()) kvs::ui::run_screenshot_session(window, options.screenshot_dir, options.screenshot_debugger);
     window.show();
     kvs::ui::start_app(window, options);
     return app.exec();

@@ -65,6 +65,31 @@ std::shared_ptr<Model> tiny_gpt2() {
     return m;
 }
 
+// The tiny Llama's vocabulary on a shape whose rows fill ggml's quantization blocks (256
+// values: the K-quants' super-block), for seeds in every block type the loader reads.
+std::shared_ptr<Model> quantizable_llama(const Model& tiny) {
+    auto m = std::make_shared<Model>();
+    m->tokenizer = tiny.tokenizer;
+    m->stop_tokens = tiny.stop_tokens;
+    ModelConfig& c = m->config;
+    c = tiny.config;
+    c.name = "quantizable-llama";
+    c.dim = 256, c.hidden_dim = 256, c.n_layers = 1, c.n_heads = 4, c.n_kv_heads = 4;
+    c.tied_classifier = true;
+    std::mt19937 rng(13);
+    ModelWeights& w = m->weights;
+    w.token_embedding = random_tensor(rng, c.vocab_size, c.dim);
+    LayerWeights L;
+    L.attn_norm = random_tensor(rng, 1, c.dim), L.ffn_norm = random_tensor(rng, 1, c.dim);
+    L.wq = random_tensor(rng, c.dim, c.dim), L.wk = random_tensor(rng, c.dim, c.dim), L.wv = random_tensor(rng, c.dim, c.dim);
+    L.wo = random_tensor(rng, c.dim, c.dim);
+    L.w_gate = random_tensor(rng, c.hidden_dim, c.dim), L.w_up = random_tensor(rng, c.hidden_dim, c.dim);
+    L.w_down = random_tensor(rng, c.dim, c.hidden_dim);
+    w.layers.push_back(std::move(L));
+    w.final_norm = random_tensor(rng, 1, c.dim);
+    return m;
+}
+
 std::string read_all(const fs::path& p) {
     std::ifstream f(p, std::ios::binary);
     std::ostringstream s;
@@ -90,7 +115,10 @@ std::string llama2c_checkpoint(const Model& m) {
     for (int v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
                   c.tied_classifier ? c.vocab_size : -c.vocab_size, c.max_seq_len})
         put<std::int32_t>(out, v);
-    auto tensor = [&](const Tensor& t) { out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4); };
+    auto tensor = [&](const Tensor& t) {
+        const std::vector<float> v = t.to_f32();
+        out.append(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+    };
     const ModelWeights& w = m.weights;
     tensor(w.token_embedding);
     for (auto member : {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
@@ -117,6 +145,18 @@ std::string llama2c_tokenizer(const Model& m) {
     return out;
 }
 
+// A SentencePiece protobuf message { 1: piece, 2: score (fixed32), 3: type (varint) } as a
+// length-delimited field 1 of ModelProto (pieces here are short: one-byte lengths).
+std::string sp_piece(const std::string& text, float score, int type) {
+    std::string body = std::string(1, '\x0A') + char(text.size()) + text + '\x15';
+    char bits[4];
+    std::memcpy(bits, &score, 4);
+    body.append(bits, 4);
+    body += '\x18';
+    body += char(type);
+    return std::string(1, '\x0A') + char(body.size()) + body;
+}
+
 int fail(const std::string& what) {
     std::fprintf(stderr, "make_fuzz_seeds: %s\n", what.c_str());
     return 1;
@@ -128,7 +168,8 @@ int main(int argc, char** argv) {
     if (argc != 3) return fail("usage: make_fuzz_seeds OUT_DIR TESTS_DATA_DIR");
     const fs::path out = argv[1], data = argv[2];
     for (const char* d : {"gguf", "safetensors", "hf_config", "hf_tokenizer", "vocab_merges", "llama2c_checkpoint",
-                          "llama2c_tokenizer", "event_files", "work"})
+                          "llama2c_tokenizer", "sentencepiece_model", "event_files", "kv_sim_workload", "breakpoint_spec",
+                          "work"})
         fs::create_directories(out / d);
     auto llama = load_model((data / "hostile" / "tiny-llama.gguf").string());
     if (!llama.ok()) return fail(llama.message());
@@ -143,6 +184,13 @@ int main(int argc, char** argv) {
     bf16_gguf.matrix_type = GgmlType::BF16;
     check(test::write_model_gguf(**llama, (out / "gguf" / "llama-f16.gguf").string(), f16));
     check(test::write_model_gguf(*gpt2, (out / "gguf" / "gpt2-f32.gguf").string()));
+    const auto quantizable = quantizable_llama(**llama);
+    for (const auto& [type, name] : {std::pair{GgmlType::Q4_0, "q4_0"}, {GgmlType::Q5_1, "q5_1"}, {GgmlType::Q8_0, "q8_0"},
+                                     {GgmlType::Q4_K, "q4_k"}, {GgmlType::Q6_K, "q6_k"}}) {
+        test::GgufModelWriteOptions q;
+        q.matrix_type = type;
+        check(test::write_model_gguf(*quantizable, (out / "gguf" / (std::string("llama-") + name + ".gguf")).string(), q));
+    }
     check(test::write_model_gguf(*gpt2, (out / "gguf" / "gpt2-bf16.gguf").string(), bf16_gguf));
 
     struct Folder {
@@ -175,6 +223,20 @@ int main(int argc, char** argv) {
     }
     write_all(out / "llama2c_checkpoint" / "tiny-llama.bin", llama2c_checkpoint(**llama));
     write_all(out / "llama2c_tokenizer" / "tiny-llama-tokenizer.bin", llama2c_tokenizer(**llama));
+    write_all(out / "kv_sim_workload" / "plain.csv", "prompt_tokens,output_tokens\n12,30\n700,5\n1,1\n");
+    write_all(out / "kv_sim_workload" / "prefixes.csv",
+              "prompt_tokens,output_tokens,prefix_group,prefix_tokens\r\n64,16,0,32\r\n80,8,0,32\r\n20,4,1,16\r\n");
+    // SentencePiece tokenizer.model: a BPE model that loads (<unk>, <s>, </s>, a, b, "ab") and the
+    // unigram model the tests refuse. ../shared/models adds stories260K's tok512.model.
+    const std::string pieces = sp_piece("<unk>", 0.0f, 2) + sp_piece("<s>", 0.0f, 3) + sp_piece("</s>", 0.0f, 3) +
+                               sp_piece("a", -1.0f, 1) + sp_piece("b", -2.0f, 1) + sp_piece("ab", -0.5f, 1);
+    write_all(out / "sentencepiece_model" / "bpe.model", pieces + std::string("\x12\x02\x18\x02", 4));  // model_type 2
+    write_all(out / "sentencepiece_model" / "unigram.model", pieces + std::string("\x12\x02\x20\x10", 4));  // none: unigram
+    // Breakpoint specs: one of every kind (engine/session/breakpoint.h).
+    int n = 0;
+    for (const char* spec : {"pos=40", "token=13", "text=Lily", "entropy>2.5", "entropy<0.1", "top1<0.3", "not-argmax",
+                             "attn=*,2,0>0.5", "sink=3,*<0.05", "cache-bytes>=40KiB", "cache-blocks>=4"})
+        write_all(out / "breakpoint_spec" / ("spec-" + std::to_string(n++)), spec);
     fs::remove_all(out / "work");
     std::printf("make_fuzz_seeds: seeds written under %s\n", out.string().c_str());
     return 0;

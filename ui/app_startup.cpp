@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QTabWidget>
 #include <QTimer>
 
 #include "engine_controller.h"
@@ -70,7 +71,41 @@ void start_app(MainWindow& window, const CommandLineOptions& options) {
     });
 }
 
-void run_screenshot_session(MainWindow& window, const QString& dir) {
+namespace {
+
+// After the first run: a branch forced at step 12, one forced at step 30 of the first branch,
+// then the first forced branch runs on until a breakpoint stops it. Pictures follow once the
+// engine is idle, with the Debugger tab in front.
+void run_debugger_scenario(MainWindow& window, const QString& dir) {
+    EngineController& c = window.controller();
+    c.addBreakpoint("entropy>1.5");
+    c.forceAt(12, -1, " dog");
+    c.switchBranch(0);
+    c.forceAt(30, -1, " cat");
+    c.switchBranch(1);
+    c.run(20);
+    auto done = std::make_shared<QMetaObject::Connection>();
+    *done = QObject::connect(&c, &EngineController::busyChanged, &window, [&window, dir, done](bool busy) {
+        if (busy) return;
+        QObject::disconnect(*done);
+        QTimer::singleShot(800, &window, [&window, dir] {
+            QTabWidget* tabs = window.viewTabs();
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i) == QObject::tr("Debugger")) tabs->setCurrentIndex(i);
+            const auto& steps = window.runData().steps();
+            if (steps.size() > 1) window.runData().setSelectedStep(steps[steps.size() - 2].step);
+            QTimer::singleShot(500, &window, [&window, dir] {
+                const QStringList files = window.saveScreenshots(dir);
+                for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
+                QCoreApplication::exit(files.isEmpty() ? 1 : 0);
+            });
+        });
+    });
+}
+
+}  // namespace
+
+void run_screenshot_session(MainWindow& window, const QString& dir, bool debugger) {
     window.resetLayout();  // the same pictures whatever layout the user saved
     window.generationPanel()->setMaxNewTokens(kScreenshotTokens);
     auto started = std::make_shared<bool>(false);
@@ -79,7 +114,11 @@ void run_screenshot_session(MainWindow& window, const QString& dir) {
         *started = true;
         window.runOrPause();  // the run's first step is the prefill
     });
-    QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir] {
+    auto finished_once = std::make_shared<bool>(false);
+    QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir, debugger, finished_once] {
+        if (*finished_once) return;
+        *finished_once = true;
+        if (debugger) return run_debugger_scenario(window, dir);
         // Give the views' coalesced redraws time to land, select a late step so the selection
         // shows, then grab.
         QTimer::singleShot(800, &window, [&window, dir] {

@@ -25,8 +25,10 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     const QCommandLineOption prefix_cache("prefix-cache", "Share the KV blocks of equal prompt prefixes.");
     const QCommandLineOption screenshot("screenshot",
                                         "Run a short generation, save every tab and dock as PNG into DIR, quit.", "DIR");
+    const QCommandLineOption screenshot_debugger(
+        "screenshot-debugger", "With --screenshot: go back, force tokens into two branches and stop at a breakpoint first.");
     parser.addOptions({model, tokenizer, synthetic, layers, prompt, prompts, block_size, prefix_cache, backend, max_new,
-                       screenshot});
+                       screenshot, screenshot_debugger});
     if (!parser.parse(arguments)) {
         error = parser.errorText();
         return false;
@@ -43,6 +45,7 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     options.prompt = parser.value(prompt);
     options.backend = parser.value(backend).toLower();
     options.screenshot_dir = parser.value(screenshot);
+    options.screenshot_debugger = parser.isSet(screenshot_debugger);
     options.prefix_cache = parser.isSet(prefix_cache);
     bool ok = true;
     options.block_size = parser.value(block_size).toInt(&ok);

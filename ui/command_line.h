@@ -2,7 +2,7 @@
 // The desktop app's command line:
 //   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
 //           [--prompts FILE] [--block-size N] [--prefix-cache] [--backend cpu|vulkan] [--max-new N]
-//           [--screenshot DIR]
+//           [--screenshot DIR [--screenshot-debugger]]
 #include <QString>
 #include <QStringList>
 
@@ -20,6 +20,7 @@ struct CommandLineOptions {
     QString backend = QStringLiteral("cpu");
     int max_new = 0;  // 0 = the panel's default
     QString screenshot_dir;
+    bool screenshot_debugger = false;  // the screenshot run is a debugging session
 };
 
 // Parses arguments (argv[0] first). On a usage error returns false with a message in `error`

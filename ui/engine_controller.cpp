@@ -17,6 +17,7 @@ void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::EventBatch>("kvs::ui::EventBatch");
     qRegisterMetaType<kvs::ui::SharedEventBatch>("kvs::ui::SharedEventBatch");
     qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
+    qRegisterMetaType<kvs::ui::DebuggerState>("kvs::ui::DebuggerState");
 }
 
 EngineController::EngineController(QObject* parent) : QObject(parent) {
@@ -35,6 +36,9 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     connect(worker_, &EngineWorker::eventsReady, this, &EngineController::onBatch);
     connect(worker_, &EngineWorker::kvSnapshotReady, this, [this](quint64 gen, const KvSnapshot& snapshot) {
         if (gen == generation_.load()) emit kvSnapshotReady(snapshot);
+    });
+    connect(worker_, &EngineWorker::debuggerChanged, this, [this](quint64 gen, const DebuggerState& state) {
+        if (gen == generation_.load()) emit debuggerChanged(state);
     });
     thread_.start();
 }
@@ -157,6 +161,41 @@ void EngineController::requestKvSnapshot(int layer, int kv_head, int sequence) {
     if (snapshot_request_.exchange(code) != 0) return;
     // A read of the cache for a view, not a change of the run: it does not make the window busy.
     post([w = worker_, gen] { w->serveKvSnapshot(gen); }, false);
+}
+
+void EngineController::rewind(int step, bool keep_branch) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, step, keep_branch] { w->rewind(gen, step, keep_branch); });
+}
+
+void EngineController::forceAt(int step, int token, const QString& text) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, step, token, text] { w->forceAt(gen, step, token, text); });
+}
+
+void EngineController::switchBranch(int branch) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, branch] { w->switchBranch(gen, branch); });
+}
+
+void EngineController::dropBranch(int branch) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, branch] { w->dropBranch(gen, branch); });
+}
+
+void EngineController::addBreakpoint(const QString& spec) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, spec] { w->addBreakpoint(gen, spec); });
+}
+
+void EngineController::setBreakpointEnabled(int id, bool enabled) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, id, enabled] { w->setBreakpointEnabled(gen, id, enabled); });
+}
+
+void EngineController::removeBreakpoint(int id) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, id] { w->removeBreakpoint(gen, id); });
 }
 
 void EngineController::onWorkDone() {

@@ -55,6 +55,14 @@ public slots:
     // Stops the current run and drops any of its results still on the way.
     void cancel();
     void requestKvSnapshot(int layer, int kv_head, int sequence = 0);
+    // The debugger (runs of one prompt; docs/DEBUGGER.md). Each answers with debuggerChanged.
+    void rewind(int step, bool keep_branch = true);
+    void forceAt(int step, int token, const QString& text = {});
+    void switchBranch(int branch);
+    void dropBranch(int branch);
+    void addBreakpoint(const QString& spec);
+    void setBreakpointEnabled(int id, bool enabled);
+    void removeBreakpoint(int id);
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
@@ -64,6 +72,7 @@ signals:
     void busyChanged(bool busy);
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
+    void debuggerChanged(const kvs::ui::DebuggerState& state);
 
 private:
     // Queues fn on the worker. Work that changes the run counts as busy from this call until the

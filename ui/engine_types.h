@@ -9,6 +9,7 @@
 #include "core/backend.h"
 #include "core/events.h"
 #include "model/sampler.h"
+#include "session/debugger.h"
 
 namespace kvs::ui {
 
@@ -23,6 +24,9 @@ struct ModelInfo {
     qint64 parameters = 0;
     qint64 kv_bytes_per_token_f32 = 0;
     bool has_tokenizer = false;
+    bool random_weights = false;  // a synthetic model: real shapes, seeded random weights
+    QString tokenizer_name;       // synthetic models: "Llama 2, 32000 tokens" or "bytes"
+    QString tokenizer_note;       // synthetic models: the tokenizer's file, or why the tokens are bytes
     QString default_prompt;  // a prompt the tokenizer can encode whole
 };
 
@@ -35,9 +39,20 @@ struct RunSettings {
     kvs::SamplingOptions sampling;
     QString backend = "cpu";
     QString device;                        // Vulkan: device index or name substring; empty = the best
-    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache (f16: Vulkan only)
+    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache, on either backend
     bool use_cache = true;
     kvs::AttentionCapture capture;
+};
+
+// The debugger's state after each piece of work (runs of one prompt): the branch tree with each
+// branch's text and memory, the breakpoints, and why the last run stopped.
+struct DebuggerState {
+    bool available = false;  // false without a run, or for runs of several prompts
+    std::vector<kvs::BranchInfo> branches;
+    std::vector<kvs::Breakpoint> breakpoints;
+    int active_branch = 0;
+    int next_step = 0;
+    QString stop;            // "breakpoint 2 (entropy>2.5): entropy 2.71", "" when none
 };
 
 using EventBatch = std::vector<kvs::Event>;
@@ -51,5 +66,6 @@ void register_engine_metatypes();
 }  // namespace kvs::ui
 
 Q_DECLARE_METATYPE(kvs::ui::ModelInfo)
+Q_DECLARE_METATYPE(kvs::ui::DebuggerState)
 Q_DECLARE_METATYPE(kvs::ui::EventBatch)
 Q_DECLARE_METATYPE(kvs::ui::SharedEventBatch)

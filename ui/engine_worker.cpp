@@ -4,10 +4,15 @@
 #include <QThread>
 #include <algorithm>
 
+#include <QCoreApplication>
+#include <QDir>
+
 #include "model/prompt_check.h"
 
 #include "model/model.h"
+#include "model/model_search_path.h"
 #include "model/synthetic_model.h"
+#include "session/debugger.h"
 #include "session/generation_session.h"
 
 namespace kvs::ui {
@@ -34,6 +39,9 @@ ModelInfo describe_model(const kvs::Model& model) {
     info.parameters = c.parameter_count();
     info.kv_bytes_per_token_f32 = c.kv_bytes_per_token(4);
     info.has_tokenizer = model.tokenizer != nullptr;
+    info.random_weights = model.format == "synthetic";
+    info.tokenizer_name = QString::fromStdString(model.tokenizer_name);
+    info.tokenizer_note = QString::fromStdString(model.tokenizer_note);
     // A story opening when the vocabulary can spell it; otherwise the empty prompt (makemore's
     // 27 characters have no capitals or spaces: it starts a name from its start token).
     const std::string story = "Once upon a time";
@@ -63,7 +71,7 @@ void EngineWorker::flush() {
 }
 
 void EngineWorker::setModel(std::shared_ptr<kvs::Model> model) {
-    session_.reset();
+    dropSession();
     configured_ = false;
     model_ = std::move(model);
     emit modelLoaded(describe_model(*model_));
@@ -83,7 +91,15 @@ void EngineWorker::loadModel(quint64 gen, const QString& path, const QString& to
 
 void EngineWorker::loadSynthetic(quint64 gen, const QString& preset, int layers) {
     if (!current(gen)) return;
-    auto model = kvs::make_synthetic_model(preset.toStdString(), layers, kSyntheticSeed);
+    // The preset's real vocabulary where it is found (../shared/models beside the working folder
+    // or the executable's checkout, $KVSCOPE_MODEL_PATH), else bytes: ModelInfo says which.
+    kvs::SyntheticOptions options;
+    options.layers = layers;
+    options.seed = kSyntheticSeed;
+    options.search_dirs = kvs::model_search_dirs(QDir::currentPath().toStdString(),
+                                                 QCoreApplication::applicationDirPath().toStdString(),
+                                                 qEnvironmentVariable("KVSCOPE_MODEL_PATH").toStdString());
+    auto model = kvs::make_synthetic_model(preset.toStdString(), options);
     if (!model) {
         emit errorOccurred(
             tr("Could not build synthetic model '%1': %2").arg(preset, QString::fromStdString(model.message())));
@@ -97,7 +113,7 @@ void EngineWorker::loadBuilt(quint64 gen, std::shared_ptr<kvs::Model> model) {
 }
 
 bool EngineWorker::startSession(const RunSettings& settings) {
-    session_.reset();  // frees the old backend (and its device memory) before allocating a new one
+    dropSession();  // frees the old backend (and its device memory) before allocating a new one
     if (!model_) {
         emit errorOccurred(tr("No model is loaded: open a model file or pick a synthetic preset first."));
         return false;
@@ -125,11 +141,22 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     options.capture = settings.capture;
     options.top_report = 5;
     options.emit_op_costs = true;
-    session_ = std::make_unique<kvs::GenerationSession>(model_, std::move(backend.value()), options, this);
     std::vector<std::string> prompts = {settings.prompt.toStdString()};
     for (const QString& p : settings.more_prompts) prompts.push_back(p.toStdString());
-    if (auto status = session_->start_many(prompts); !status) {
-        session_.reset();
+    // One prompt runs under the debugger (rewind, force, branches, breakpoints); several run side
+    // by side in a plain session.
+    Status status;
+    if (prompts.size() == 1) {
+        debugger_ = std::make_unique<kvs::Debugger>(model_, std::move(backend.value()), options, this);
+        session_ = &debugger_->session();
+        status = debugger_->start(prompts.front());
+    } else {
+        plain_ = std::make_unique<kvs::GenerationSession>(model_, std::move(backend.value()), options, this);
+        session_ = plain_.get();
+        status = plain_->start_many(prompts);
+    }
+    if (!status) {
+        dropSession();
         emit errorOccurred(tr("Could not start the run: %1").arg(QString::fromStdString(status.message())));
         return false;
     }
@@ -148,12 +175,13 @@ void EngineWorker::configure(quint64 gen, const RunSettings& settings) {
     batch_gen_ = gen;
     startSession(settings_);
     flush();  // RunStarted
+    sendDebuggerState(gen);
 }
 
 void EngineWorker::reset(quint64 gen) {
     if (!current(gen)) return;
     pending_.clear();
-    session_.reset();
+    dropSession();
 }
 
 void EngineWorker::prefill(quint64 gen) {
@@ -172,6 +200,7 @@ void EngineWorker::prefill(quint64 gen) {
     if (auto r = session_->prefill(); !r)
         emit errorOccurred(tr("Prefill failed: %1").arg(QString::fromStdString(r.message())));
     flush();
+    sendDebuggerState(gen);
 }
 
 void EngineWorker::step(quint64 gen) { runSteps(gen, 1, false); }
@@ -200,16 +229,28 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
             interrupted = true;
             break;
         }
-        auto r = session_->step();
-        if (!r) {
-            emit errorOccurred(tr("Step failed: %1").arg(QString::fromStdString(r.message())));
-            session_->finish("error: " + r.message());
+        Status failed;
+        if (debugger_) {
+            auto r = debugger_->step(1);
+            if (!r) failed = r.error();
+            else if (r->cause == kvs::DebugStop::Cause::Breakpoint) {
+                stop_reason_ = QString::fromStdString(r->reason);
+                ++done;
+                interrupted = true;  // paused: Run goes on from here
+                break;
+            }
+        } else if (auto r = session_->step(); !r) {
+            failed = r.error();
+        }
+        if (!failed) {
+            emit errorOccurred(tr("Step failed: %1").arg(QString::fromStdString(failed.message())));
+            session_->finish("error: " + failed.message());
             interrupted = true;
             break;
         }
         ++done;
         if (snapshot_request_->load() != 0) serveKvSnapshot(gen);
-        if (r.value().stopped) break;
+        if (session_->finished()) break;
         if (done < max_new && pace_ms_->load() > 0 && !waitForPace(gen)) {
             interrupted = true;
             break;
@@ -218,6 +259,85 @@ void EngineWorker::runSteps(quint64 gen, int max_new, bool finish_at_limit) {
     // A run that used its whole budget is over; a paused one can go on.
     if (finish_at_limit && !interrupted && !session_->finished()) session_->finish("limit");
     flush();
+    sendDebuggerState(gen);
+}
+
+void EngineWorker::dropSession() {
+    session_ = nullptr;
+    debugger_.reset();
+    plain_.reset();
+    stop_reason_.clear();
+}
+
+void EngineWorker::sendDebuggerState(quint64 gen) {
+    if (!current(gen)) return;
+    DebuggerState st;
+    if (debugger_) {
+        st.available = true;
+        st.branches = debugger_->branches();
+        st.breakpoints = debugger_->breakpoints();
+        st.active_branch = debugger_->active_branch();
+        st.next_step = debugger_->session().step_index();
+        st.stop = stop_reason_;
+    }
+    emit debuggerChanged(gen, st);
+}
+
+template <typename Fn>
+void EngineWorker::withDebugger(quint64 gen, const QString& what, Fn&& fn) {
+    if (!current(gen)) return;
+    batch_gen_ = gen;
+    if (!debugger_) {
+        emit errorOccurred(tr("%1: the debugger works on runs of one prompt; start one first.").arg(what));
+        return;
+    }
+    stop_reason_.clear();
+    if (Status s = fn(*debugger_); !s) emit errorOccurred(tr("%1: %2").arg(what, QString::fromStdString(s.message())));
+    flush();
+    sendDebuggerState(gen);
+}
+
+void EngineWorker::rewind(quint64 gen, int step, bool keep_branch) {
+    withDebugger(gen, tr("Rewind"), [&](kvs::Debugger& d) { return d.rewind(step, keep_branch); });
+}
+
+void EngineWorker::forceAt(quint64 gen, int step, int token, const QString& text) {
+    withDebugger(gen, tr("Force"), [&](kvs::Debugger& d) -> Status {
+        KVS_TRY(d.rewind(step, true));
+        int steps = 1;
+        if (text.isEmpty()) {
+            KVS_TRY(d.force(token));
+        } else {
+            KVS_ASSIGN(steps, d.force_text(text.toStdString()));
+        }
+        KVS_ASSIGN(kvs::DebugStop stop, d.step(steps));
+        if (stop.cause == kvs::DebugStop::Cause::Breakpoint) stop_reason_ = QString::fromStdString(stop.reason);
+        return {};
+    });
+}
+
+void EngineWorker::switchBranch(quint64 gen, int branch) {
+    withDebugger(gen, tr("Switch branch"), [&](kvs::Debugger& d) { return d.switch_branch(branch); });
+}
+
+void EngineWorker::dropBranch(quint64 gen, int branch) {
+    withDebugger(gen, tr("Drop branch"), [&](kvs::Debugger& d) { return d.drop_branch(branch); });
+}
+
+void EngineWorker::addBreakpoint(quint64 gen, const QString& spec) {
+    withDebugger(gen, tr("Breakpoint"), [&](kvs::Debugger& d) -> Status {
+        KVS_ASSIGN(kvs::Breakpoint b, kvs::parse_breakpoint(spec.trimmed().toStdString()));
+        d.add_breakpoint(b);
+        return {};
+    });
+}
+
+void EngineWorker::setBreakpointEnabled(quint64 gen, int id, bool enabled) {
+    withDebugger(gen, tr("Breakpoint"), [&](kvs::Debugger& d) { return d.enable_breakpoint(id, enabled); });
+}
+
+void EngineWorker::removeBreakpoint(quint64 gen, int id) {
+    withDebugger(gen, tr("Breakpoint"), [&](kvs::Debugger& d) { return d.remove_breakpoint(id); });
 }
 
 bool EngineWorker::waitForPace(quint64 gen) {

@@ -15,6 +15,7 @@
 namespace kvs {
 struct Model;
 class GenerationSession;
+class Debugger;
 }  // namespace kvs
 
 namespace kvs::ui {
@@ -40,6 +41,16 @@ public:
     void run(quint64 gen, int max_new);
     void reset(quint64 gen);
     void serveKvSnapshot(quint64 gen);
+    // The debugger (runs of one prompt). forceAt goes back to just before `step` (keeping the old
+    // continuation as a branch), makes it take `token` (or the tokens of `text` when not empty)
+    // and runs those steps.
+    void rewind(quint64 gen, int step, bool keep_branch);
+    void forceAt(quint64 gen, int step, int token, const QString& text);
+    void switchBranch(quint64 gen, int branch);
+    void dropBranch(quint64 gen, int branch);
+    void addBreakpoint(quint64 gen, const QString& spec);
+    void setBreakpointEnabled(quint64 gen, int id, bool enabled);
+    void removeBreakpoint(quint64 gen, int id);
 
     void on_event(const kvs::Event& event) override;
 
@@ -54,6 +65,7 @@ signals:
     void workDone();
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
+    void debuggerChanged(quint64 gen, const kvs::ui::DebuggerState& state);
 
 private:
     bool current(quint64 gen) const { return gen == generation_->load(); }
@@ -64,13 +76,21 @@ private:
     void setModel(std::shared_ptr<kvs::Model> model);
     void sendKvSnapshot(quint64 gen, int sequence, int layer, int kv_head);
     void flush();
+    void dropSession();
+    void sendDebuggerState(quint64 gen);
+    // Runs `fn` on the debugger when there is one (an error otherwise), then sends events and state.
+    template <typename Fn>
+    void withDebugger(quint64 gen, const QString& what, Fn&& fn);
 
     const std::atomic<quint64>* generation_;
     std::atomic<bool>* stop_;
     std::atomic<long long>* snapshot_request_;
     const std::atomic<int>* pace_ms_;
     std::shared_ptr<const kvs::Model> model_;
-    std::unique_ptr<kvs::GenerationSession> session_;
+    std::unique_ptr<kvs::Debugger> debugger_;        // a run of one prompt
+    std::unique_ptr<kvs::GenerationSession> plain_;  // a run of several prompts
+    kvs::GenerationSession* session_ = nullptr;      // the one of the two that runs
+    QString stop_reason_;                            // why the last run stopped at a breakpoint
     RunSettings settings_;
     bool configured_ = false;
     quint64 batch_gen_ = 0;  // the generation the events being collected belong to

@@ -62,13 +62,10 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     kv_dtype_ = new QComboBox(this);
     kv_dtype_->addItem(tr("f32 (4 bytes)"), int(kvs::KvDtype::F32));
     kv_dtype_->addItem(tr("f16 (2 bytes)"), int(kvs::KvDtype::F16));
-    kv_dtype_->setToolTip(tr("How the cache stores K and V. f16 halves the cache (Vulkan only; the CPU backend "
-                             "keeps f32)."));
-    auto vulkan_only = [this] {
-        const bool vulkan = backend_->currentData().toString() == "vulkan";
-        device_->setEnabled(vulkan);
-        kv_dtype_->setEnabled(vulkan);
-    };
+    kv_dtype_->setObjectName("kvDtypeCombo");
+    kv_dtype_->setToolTip(tr("How the cache stores K and V, on either backend. f16 halves the cache, as GPUs store it; "
+                             "attention reads the values back as f32."));
+    auto vulkan_only = [this] { device_->setEnabled(backend_->currentData().toString() == "vulkan"); };
     connect(backend_, &QComboBox::currentIndexChanged, this, vulkan_only);
     vulkan_only();
     use_cache_ = new QCheckBox(tr("Use the KV cache"), this);
@@ -143,10 +140,8 @@ RunSettings GenerationPanel::settings() const {
     s.sampling.top_p = float(top_p_->value());
     s.sampling.seed = std::uint64_t(seed_->value());
     s.backend = backend_->currentData().toString();
-    if (s.backend == "vulkan") {
-        s.device = device_->text().trimmed();
-        s.kv_dtype = kvs::KvDtype(kv_dtype_->currentData().toInt());
-    }
+    if (s.backend == "vulkan") s.device = device_->text().trimmed();
+    s.kv_dtype = kvs::KvDtype(kv_dtype_->currentData().toInt());
     s.use_cache = use_cache_->isChecked();
     s.capture.mode = kvs::AttentionCapture::Mode(capture_->currentData().toInt());
     return s;

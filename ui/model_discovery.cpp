@@ -1,6 +1,7 @@
 #include "model_discovery.h"
 
 #include "model/llama2c_files.h"
+#include "model/model_search_path.h"
 
 #include <QDir>
 #include <QFile>
@@ -59,20 +60,13 @@ DiscoveryRoots default_discovery_roots(const QString& current_dir, const QString
                                        const QString& home_dir, const QString& model_path_env,
                                        const QString& hf_home_env) {
     DiscoveryRoots roots;
-    if (!current_dir.isEmpty()) {
-        add_existing(roots.model_dirs, QDir(current_dir).filePath("../shared/models"));
-        add_existing(roots.model_dirs, QDir(current_dir).filePath("shared/models"));
-    }
-    // The executable sits somewhere inside a build folder of a checkout (build/app/kvscope);
-    // the checkout's ../shared is found by walking up a few levels.
-    if (!executable_dir.isEmpty()) {
-        QDir dir(executable_dir);
-        for (int level = 0; level < 6; ++level) {
-            add_existing(roots.model_dirs, dir.filePath("../shared/models"));
-            if (!dir.cdUp()) break;
-        }
-    }
-    for (const QString& entry : model_path_env.split(':', Qt::SkipEmptyParts)) add_existing(roots.model_dirs, entry);
+    // The engine's rule (engine/model/model_search_path.h), so that the command line and the
+    // vocabularies of synthetic models look in the same folders.
+    for (const std::string& dir : kvs::model_search_dirs(current_dir.toStdString(), executable_dir.toStdString(),
+                                                         model_path_env.toStdString()))
+        roots.model_dirs.append(QString::fromStdString(dir));
+    // Where `scripts/kvscope.sh fetch-models` puts SmolLM2-135M-Instruct.
+    if (!home_dir.isEmpty()) add_existing(roots.model_dirs, QDir(home_dir).filePath(".cache/kvscope"));
     if (!hf_home_env.isEmpty()) add_existing(roots.hub_dirs, QDir(hf_home_env).filePath("hub"));
     if (!home_dir.isEmpty()) add_existing(roots.hub_dirs, QDir(home_dir).filePath(".cache/huggingface/hub"));
     return roots;

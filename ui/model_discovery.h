@@ -23,9 +23,9 @@ struct DiscoveryRoots {
 };
 
 // The standard roots: ../shared/models next to the current directory and next to the source
-// checkout the executable was built from (found by walking up from its folder),
-// ~/.cache/huggingface/hub (or $HF_HOME/hub), and every folder in $KVSCOPE_MODEL_PATH
-// (separated by ':').
+// checkout the executable was built from (found by walking up from its folder), every folder in
+// $KVSCOPE_MODEL_PATH (separated by ':'), ~/.cache/kvscope (scripts/kvscope.sh fetch-models) and
+// ~/.cache/huggingface/hub (or $HF_HOME/hub).
 DiscoveryRoots default_discovery_roots(const QString& current_dir, const QString& executable_dir,
                                        const QString& home_dir, const QString& model_path_env,
                                        const QString& hf_home_env = {});

@@ -193,7 +193,7 @@ int ModelPanel::syntheticCount() const { return synthetic_->childCount(); }
 void ModelPanel::showModel(const ModelInfo& m) {
     const QString gqa = m.kv_heads < m.heads ? tr(" (GQA, %1 per group)").arg(m.heads / std::max(1, m.kv_heads))
                                              : QString();
-    info_->setText(tr("<b>%1</b> &middot; %2 &middot; %3<br>"
+    QString text = tr("<b>%1</b> &middot; %2 &middot; %3<br>"
                       "%4 layers, %5 heads, %6 KV heads%7<br>"
                       "d_model %8, head_dim %9, FFN %10<br>"
                       "vocab %11, context %12, %13 parameters<br>"
@@ -208,8 +208,20 @@ void ModelPanel::showModel(const ModelInfo& m) {
                        .arg(m.hidden_dim)
                        .arg(m.vocab_size)
                        .arg(m.context)
-                       .arg(human_count(double(m.parameters)), human_bytes(m.kv_bytes_per_token_f32)));
-    info_->setToolTip(m.source);
+                       .arg(human_count(double(m.parameters)), human_bytes(m.kv_bytes_per_token_f32));
+    QString tip = m.source;
+    if (m.random_weights) {
+        // Short lines (the label does not wrap); the whole story is in the tooltip.
+        text += tr("<br><b>Random weights</b>: real shapes, memory and speed;<br>the generated text is noise");
+        const QString tokenizer = m.tokenizer_name == "bytes" ? tr("one token per byte") : m.tokenizer_name;
+        text += tr("<br>Tokenizer: %1").arg(tokenizer.toHtmlEscaped());
+        tip += tr("\nWeights: seeded random numbers drawn like an initialisation, not a trained model."
+                  "\nTokenizer: %1").arg(m.tokenizer_note);
+    }
+    info_->setText(text);
+    info_->setToolTip(tip);
 }
+
+QString ModelPanel::summaryText() const { return info_->text(); }
 
 }  // namespace kvs::ui

@@ -28,6 +28,8 @@ public:
     // Items of each group, for tests.
     int discoveredCount() const;
     int syntheticCount() const;
+    // The loaded model's summary as shown (rich text), for tests.
+    QString summaryText() const;
 
 public slots:
     void openFileDialog();

@@ -39,9 +39,36 @@ void RunData::clear() {
     attention_.clear();
     events_.clear();
     pool_.clear();
+    parked_.clear();
+    active_branch_ = 0;
     selected_sequence_ = 0;
     selected_step_ = -1;
     emit cleared();
+}
+
+RunData::Parked RunData::park() {
+    return {std::move(tokens_), std::move(steps_), std::move(kv_points_), std::move(op_costs_), std::move(attention_),
+            finished_};
+}
+
+void RunData::unpark(Parked p) {
+    tokens_ = std::move(p.tokens);
+    steps_ = std::move(p.steps);
+    kv_points_ = std::move(p.kv_points);
+    op_costs_ = std::move(p.op_costs);
+    attention_ = std::move(p.attention);
+    finished_ = p.finished;
+}
+
+void RunData::emitRefresh() {
+    if (selected_step_ >= int(steps_.size())) selected_step_ = int(steps_.size()) - 1;
+    emit cleared();
+    emit runStarted();
+    emit stepsAppended(0);
+    emit attentionChanged();
+    if (finished_) emit runFinished();
+    emit poolChanged();
+    emit selectionChanged();
 }
 
 std::vector<kvs::SequenceStart> RunData::sequences() const {
@@ -63,12 +90,15 @@ void RunData::setSelectedSequence(int sequence) {
     kv_points_.clear();
     op_costs_.clear();
     attention_.clear();
+    parked_.clear();
+    active_branch_ = 0;
     selected_step_ = -1;
     emit cleared();
     bool steps_changed = false, attention_changed = false;
     replaying_ = true;
     for (const auto& e : events_) apply(e, steps_changed, attention_changed);
     replaying_ = false;
+    refresh_ = false;
     started_ = started;
     finished_ = finished;
     emit runStarted();
@@ -108,6 +138,11 @@ void RunData::append(const std::vector<kvs::Event>& batch) {
         events_.push_back(e);
         pool_changed |= pool_.apply(e);
         apply(e, steps_changed, attention_changed);
+    }
+    if (refresh_) {
+        refresh_ = false;
+        emitRefresh();
+        return;
     }
     if (!had_run && hasRun()) emit runStarted();
     if (pool_changed) emit poolChanged();
@@ -188,6 +223,43 @@ void RunData::apply(const kvs::Event& e, bool& steps_changed, bool& attention_ch
         steps_changed = true;
     } else if (const auto* s = std::get_if<kvs::RunFinished>(&e)) {
         finished_ = *s;
+    } else if (const auto* s = std::get_if<kvs::Rewound>(&e)) {
+        if (!mine(s->sequence)) return;
+        // The sequence went back: what came after the kept tokens and cached positions goes.
+        tokens_.resize(std::min(tokens_.size(), std::size_t(s->tokens)));
+        steps_.erase(std::remove_if(steps_.begin(), steps_.end(), [&](const auto& x) { return x.step >= s->step; }),
+                     steps_.end());
+        kv_points_.resize(std::min(kv_points_.size(), std::size_t(s->step)));
+        op_costs_.resize(std::min(op_costs_.size(), std::size_t(s->step)));
+        for (auto& [key, m] : attention_) {
+            m.size = std::min(m.size, s->cache_length);
+            m.rows.resize(std::size_t(m.size));
+        }
+        finished_.reset();
+        refresh_ = true;
+    } else if (const auto* s = std::get_if<kvs::BranchChanged>(&e)) {
+        switch (s->kind) {
+            case kvs::BranchChanged::Kind::Created: {
+                // The branch it came from keeps a copy of everything so far; the active run
+                // goes on as the new branch (a Rewound follows).
+                Parked copy{tokens_, steps_, kv_points_, op_costs_, attention_, finished_};
+                parked_[s->from] = std::move(copy);
+                break;
+            }
+            case kvs::BranchChanged::Kind::Switched: {
+                parked_[s->from] = park();
+                const auto it = parked_.find(s->branch);
+                if (it != parked_.end()) {
+                    unpark(std::move(it->second));
+                    parked_.erase(it);
+                }
+                selected_sequence_ = s->sequence;
+                break;
+            }
+            case kvs::BranchChanged::Kind::Dropped: parked_.erase(s->branch); return;
+        }
+        active_branch_ = s->branch;
+        refresh_ = true;
     }
 }
 

@@ -95,6 +95,8 @@ public:
     int selectedHead() const { return selected_head_; }
     void setSelectedStep(int step);
     void setSelectedLayerHead(int layer, int head);
+    // The debugger's branch whose steps the per-sequence data show.
+    int activeBranch() const { return active_branch_; }
 
 signals:
     void cleared();
@@ -107,6 +109,19 @@ signals:
     void sequenceChanged();  // another sequence was selected
 
 private:
+    // The per-sequence data of a debugger branch that is not shown.
+    struct Parked {
+        std::vector<TokenInfo> tokens;
+        std::vector<kvs::StepFinished> steps;
+        std::vector<KvPoint> kv_points;
+        std::vector<std::vector<kvs::OpCostEvent>> op_costs;
+        std::map<std::pair<int, int>, AttentionMatrix> attention;
+        std::optional<kvs::RunFinished> finished;
+    };
+    Parked park();
+    void unpark(Parked p);
+    // A rewind or a branch switch replaced what the views show: they read everything again.
+    void emitRefresh();
     void apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed);
     bool mine(int sequence) const { return sequence == selected_sequence_; }
 
@@ -120,6 +135,9 @@ private:
     std::deque<kvs::Event> events_;
     PoolTracker pool_;
     int selected_sequence_ = 0;
+    std::map<int, Parked> parked_;  // debugger branches, by branch id
+    int active_branch_ = 0;
+    bool refresh_ = false;          // set by a rewind or a branch change in the current batch
     bool replaying_ = false;  // setSelectedSequence() reading the events again
     int selected_step_ = -1;
     int selected_layer_ = 0;

@@ -1,8 +1,10 @@
 #include "view_factory.h"
 
+#include <QScrollArea>
 #include <QTabWidget>
 #include <algorithm>
 
+#include "debugger_panel.h"
 #include "engine_controller.h"
 #include "main_window.h"
 #include "run_data.h"
@@ -52,6 +54,14 @@ void add_standard_views(MainWindow& window, RunData& run) {
     window.addView(QObject::tr("Memory calculator"), calculator);
     window.addView(QObject::tr("Allocation simulator"), sim);
     window.addView(QObject::tr("Steps"), steps);
+    auto* debugger = new DebuggerPanel(&run, &window.controller());
+    debugger->setObjectName("debuggerPanel");
+    // In a scroll area: its three groups stacked must not raise the window's minimum height.
+    auto* debugger_scroll = new QScrollArea;
+    debugger_scroll->setWidget(debugger);
+    debugger_scroll->setWidgetResizable(true);
+    debugger_scroll->setFrameShape(QFrame::NoFrame);
+    window.addView(QObject::tr("Debugger"), debugger_scroll);
 
     // The cache inspector reads the cache through the controller, never the engine itself.
     EngineController& controller = window.controller();

@@ -8,6 +8,8 @@
 
 #include "bench_runner.h"
 #include "command_registry.h"
+#include "cpu/thread_pool.h"
+#include "memory_bandwidth.h"
 #include "model_options.h"
 
 namespace kvs::cli {
@@ -44,9 +46,18 @@ Result<BenchPlan> plan_from_args(const ArgParser& p) {
     return plan;
 }
 
+// Weight bytes one decode step reads: every layer matrix and the classifier once, in the
+// backend's storage (the embedding contributes one row).
+double decode_weight_bytes(const Backend& backend, const Model& model) {
+    return backend.weight_bytes() * double(model.weights.decode_matrix_values());
+}
+
 nlohmann::json to_json(const Backend& backend, const Model& model, const BenchPlan& plan, const BenchResult& r,
-                       const OpProfile* profile) {
+                       const OpProfile* profile, double bandwidth) {
     nlohmann::json j;
+    const double step_bytes = decode_weight_bytes(backend, model);
+    j["decode_weight_bytes_per_token"] = step_bytes;
+    if (bandwidth > 0) j["measured_read_gb_per_s"] = bandwidth / 1e9;
     j["backend"] = backend.name();
     j["device"] = backend.device_name();
     j["model"] = model.config.name;
@@ -60,6 +71,10 @@ nlohmann::json to_json(const Backend& backend, const Model& model, const BenchPl
         if (f.tokens_per_s_rows > 0) d["tokens_per_s_capture_new_rows"] = f.tokens_per_s_rows;
         if (f.tokens_per_s_off > 0 && f.tokens_per_s_rows > 0)
             d["capture_overhead_percent"] = f.capture_overhead_percent();
+        if (f.tokens_per_s_off > 0) {
+            d["weight_gb_per_s"] = step_bytes * f.tokens_per_s_off / 1e9;
+            if (bandwidth > 0) d["fraction_of_measured_bandwidth"] = step_bytes * f.tokens_per_s_off / bandwidth;
+        }
         j["decode"].push_back(d);
     }
     if (profile) {
@@ -79,7 +94,7 @@ nlohmann::json to_json(const Backend& backend, const Model& model, const BenchPl
 }
 
 void print_text(const Backend& backend, const Model& model, const BenchPlan& plan, const BenchResult& r,
-                const OpProfile* profile) {
+                const OpProfile* profile, double bandwidth) {
     std::printf("backend   %s\ndevice    %s\nmodel     %s (%d layers, dim %d, %d heads / %d KV heads)\n\n",
                 backend.name().c_str(), backend.device_name().c_str(), model.config.name.c_str(),
                 model.config.n_layers, model.config.dim, model.config.n_heads, model.config.n_kv_heads);
@@ -94,6 +109,19 @@ void print_text(const Backend& backend, const Model& model, const BenchPlan& pla
         if (f.tokens_per_s_off > 0 && f.tokens_per_s_rows > 0)
             std::snprintf(overhead, sizeof overhead, "%+.1f%%", f.capture_overhead_percent());
         std::printf("  %8d  %16s  %20s  %16s\n", f.context, off, rows, overhead);
+    }
+    const double step_bytes = decode_weight_bytes(backend, model);
+    std::printf("\nweight traffic: %.1f MB per decode step (%.4g bytes per matrix value)\n", step_bytes / 1e6,
+                backend.weight_bytes());
+    if (bandwidth > 0) std::printf("measured memory read bandwidth: %.2f GB/s\n", bandwidth / 1e9);
+    for (const DecodeFigure& f : r.decode) {
+        if (f.tokens_per_s_off <= 0) continue;
+        const double gbs = step_bytes * f.tokens_per_s_off / 1e9;
+        if (bandwidth > 0)
+            std::printf("  context %6d: %.2f GB/s of weights (%.0f%% of the measured bandwidth)\n", f.context, gbs,
+                        100.0 * gbs * 1e9 / bandwidth);
+        else
+            std::printf("  context %6d: %.2f GB/s of weights\n", f.context, gbs);
     }
     if (!profile) return;
     std::printf("\ntime per op (%s), summed over layers: one prefill of %d tokens, one decode step at context %d\n",
@@ -126,6 +154,7 @@ int run_bench(const std::vector<std::string>& args) {
         .option("repeat", "N", "timed blocks per measurement (the median is reported)", "3")
         .option("capture", "MODE", "attention capture during decode: off, new-rows or both (compare)", "both")
         .flag("no-ops", "skip the per-op timing pass")
+        .flag("no-bandwidth", "skip measuring the memory read bandwidth (a second or two)")
         .flag("json", "machine-readable output");
     if (auto s = p.parse(args); !s) return fail("bench", s.message());
     if (p.help_requested()) return std::printf("%s", p.help().c_str()), 0;
@@ -156,8 +185,13 @@ int run_bench(const std::vector<std::string>& args) {
         profile = *r;
     }
     const OpProfile* prof = profile ? &*profile : nullptr;
-    if (p.is_set("json")) std::printf("%s\n", to_json(**backend, **model, *plan, *result, prof).dump(2).c_str());
-    else print_text(**backend, **model, *plan, *result, prof);
+    double bandwidth = 0.0;
+    if (!p.is_set("no-bandwidth")) {
+        auto threads = p.get_int("threads");
+        bandwidth = measured_read_bandwidth(threads && *threads > 0 ? *threads : cpu::ThreadPool::hardware_threads());
+    }
+    if (p.is_set("json")) std::printf("%s\n", to_json(**backend, **model, *plan, *result, prof, bandwidth).dump(2).c_str());
+    else print_text(**backend, **model, *plan, *result, prof, bandwidth);
     return 0;
 }
 

@@ -1,4 +1,5 @@
-// kvscope-cli info: a model's configuration, parameter count and KV bytes per token.
+// kvscope-cli info: a model's configuration, parameter count, the bytes of its weights as held
+// (in the file's type) and KV bytes per token.
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 
 #include "command_registry.h"
 #include "model_options.h"
+#include "process_memory.h"
 
 namespace kvs::cli {
 namespace {
@@ -52,6 +54,10 @@ int run_info(const std::vector<std::string>& args) {
     j["tied_classifier"] = c.tied_classifier;
     j["weights_dtype"] = m.weights.source_dtype;
     j["parameters"] = c.parameter_count();
+    // What the CPU backend reads: matrices in place in the file's mapping, in their own type.
+    j["weight_bytes"] = m.weights.storage_bytes();
+    j["weight_bytes_per_value"] = m.weights.matrix_bytes_per_value();
+    j["resident_bytes_after_load"] = resident_bytes();  // mapped weights count once touched
     j["kv_bytes_per_token_f32"] = c.kv_bytes_per_token(4);
     j["kv_bytes_per_token_f16"] = c.kv_bytes_per_token(2);
     j["kv_bytes_full_context_f16"] = c.kv_bytes_per_token(2) * c.max_seq_len;
@@ -59,6 +65,10 @@ int run_info(const std::vector<std::string>& args) {
         j["tokenizer_vocab"] = m.tokenizer->vocab_size();
         j["bos_id"] = m.tokenizer->bos_id;
         j["eos_id"] = m.tokenizer->eos_id;
+    }
+    if (m.format == "synthetic") {
+        j["weights"] = "random (seeded): real shapes, meaningless text";
+        j["tokenizer"] = m.tokenizer_note;
     }
     if (p.is_set("json")) {
         std::printf("%s\n", j.dump(2).c_str());

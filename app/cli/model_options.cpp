@@ -6,13 +6,16 @@
 #include <cstdio>
 #include <fstream>
 
+#include "model/model_search_path.h"
 #include "model/synthetic_model.h"
 
 namespace kvs::cli {
 
 void add_model_options(ArgParser& p) {
     p.option("model", "PATH", "model: llama2.c .bin, GGUF file, or Hugging Face folder")
-        .option("tokenizer", "PATH", "tokenizer for formats without one (llama2.c tokenizer.bin)")
+        .option("tokenizer", "PATH", "tokenizer for formats without one (llama2.c tokenizer.bin); for --synthetic a "
+                                     "tokenizer file or folder, or 'bytes' (default: the preset's real vocabulary, "
+                                     "found in ../shared/models or $KVSCOPE_MODEL_PATH)")
         .option("synthetic", "PRESET", "build a model with a preset's real shapes and seeded random weights")
         .option("layers", "N", "synthetic: override the preset's layer count", "0")
         .option("seed-weights", "N", "synthetic: seed of the random weights", "1234");
@@ -20,9 +23,16 @@ void add_model_options(ArgParser& p) {
 
 Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p) {
     if (p.has("synthetic")) {
-        KVS_ASSIGN(int layers, p.get_int("layers"));
+        SyntheticOptions options;
+        KVS_ASSIGN(options.layers, p.get_int("layers"));
         KVS_ASSIGN(int seed, p.get_int("seed-weights"));
-        return make_synthetic_model(p.get("synthetic"), layers, std::uint64_t(seed));
+        options.seed = std::uint64_t(seed);
+        options.tokenizer = p.get("tokenizer");
+        options.search_dirs = default_model_search_dirs();
+        KVS_ASSIGN(auto model, make_synthetic_model(p.get("synthetic"), options));
+        std::fprintf(stderr, "kvscope: %s has random weights (seed %d): real shapes, meaningless text; tokenizer: %s\n",
+                     model->source.c_str(), seed, model->tokenizer_note.c_str());
+        return model;
     }
     if (!p.has("model")) return err("no model given: pass --model PATH or --synthetic PRESET");
     LoadOptions options;
@@ -34,7 +44,7 @@ void add_backend_options(ArgParser& p) {
     p.option("backend", "NAME", "cpu or vulkan (vulkan falls back to cpu with the reason)", "cpu")
         .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
         .flag("f16", "Vulkan: store weights as F16 on the device")
-        .option("kv-dtype", "T", "KV cache element type: f32 or f16 (Vulkan)", "f32")
+        .option("kv-dtype", "T", "KV cache element type: f32 or f16 (either backend; f16 halves the cache)", "f32")
         .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length, at most 32768)",
                 "0")
         .option("block-size", "N", "positions per KV block (paged cache); 0 = one contiguous block per sequence", "16")
@@ -42,7 +52,8 @@ void add_backend_options(ArgParser& p) {
         .flag("prefix-cache", "share the KV blocks of equal prompt prefixes between sequences and runs")
         .option("block-order", "ORDER", "order a fresh pool hands out blocks: ascending, descending or shuffled "
                                         "(results do not depend on it; speed may)", "ascending")
-        .flag("validation", "Vulkan: enable the validation layer");
+        .flag("validation", "Vulkan: enable the validation layer")
+        .option("threads", "N", "CPU: threads of the forward pass (0 = every core)", "0");
 }
 
 Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
@@ -65,6 +76,8 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     o.f16_weights = p.is_set("f16");
     o.device = p.get("device");
     o.validation = p.is_set("validation");
+    KVS_ASSIGN(o.threads, p.get_int("threads"));
+    if (o.threads < 0 || o.threads > 256) return err("--threads expects 0 (every core) to 256, got ", o.threads);
     return o;
 }
 

@@ -16,7 +16,7 @@ void add_model_options(ArgParser& p);
 Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p);
 
 // --backend, --device, --f16, --kv-dtype, --ctx, --block-size, --kv-blocks, --prefix-cache, --block-order,
-// --validation
+// --validation, --threads
 void add_backend_options(ArgParser& p);
 Result<BackendOptions> backend_options_from_args(const ArgParser& p);
 // Creates the backend; prints the reason to stderr when Vulkan falls back to the CPU.

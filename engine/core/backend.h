@@ -107,6 +107,7 @@ struct BackendOptions {
     bool measure_ops = false;         // fill ForwardOutput::op_times
     std::string device;               // Vulkan: device index or name substring; "" = best
     bool validation = false;          // Vulkan: enable the validation layer
+    int threads = 0;                  // CPU: threads of the forward pass, the caller included; 0 = every core
 };
 
 // A backend executes forward passes over a KV block pool whose values it stores (host memory,
@@ -117,8 +118,9 @@ public:
 
     virtual std::string name() const = 0;         // "cpu", "vulkan"
     virtual std::string device_name() const = 0;  // "CPU (Eigen 3.4.0, AVX2)", "NVIDIA H100 ..."
-    // Bytes per weight element as the backend stores them (for the cost model's byte counts).
-    virtual int weight_bytes() const { return 4; }
+    // Average bytes per weight-matrix element as the backend stores them (0.5625 for Q4_0 kept
+    // in its blocks): the cost model's byte counts.
+    virtual double weight_bytes() const { return 4.0; }
 
     // Runs the batch: checks it (here, once for every backend), grows each sequence's table,
     // executes, and commits the tables, or leaves them as they were when anything fails.

@@ -19,7 +19,7 @@ struct CostParams {
     int first_pos = 0;
     int n_tokens = 1;
     bool all_logits = false;   // classifier over every new position
-    int weight_bytes = 4;      // bytes per weight element as stored on the device
+    double weight_bytes = 4;   // bytes per weight element as stored (0.5625 for Q4_0 blocks)
     int kv_bytes = 4;          // bytes per cached K/V element
     int activation_bytes = 4;  // bytes per activation element
 };

@@ -14,8 +14,20 @@ const char* event_type_name(const Event& e) {
         const char* operator()(const BlockEvent&) const { return "block"; }
         const char* operator()(const PrefixHit&) const { return "prefix_hit"; }
         const char* operator()(const PoolState&) const { return "pool_state"; }
+        const char* operator()(const Rewound&) const { return "rewound"; }
+        const char* operator()(const BreakpointHit&) const { return "breakpoint_hit"; }
+        const char* operator()(const BranchChanged&) const { return "branch_changed"; }
     };
     return std::visit(Visitor{}, e);
+}
+
+const char* to_string(BranchChanged::Kind k) {
+    switch (k) {
+        case BranchChanged::Kind::Created: return "created";
+        case BranchChanged::Kind::Switched: return "switched";
+        case BranchChanged::Kind::Dropped: return "dropped";
+    }
+    return "";
 }
 
 }  // namespace kvs

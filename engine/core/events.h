@@ -65,6 +65,12 @@ struct StepFinished {
     std::string sampled_label;      // printable token label
     std::string sampled_text;       // the bytes it adds to the text
     std::vector<TokenProbability> top;  // most likely next tokens, highest first
+    // What the sampler drew from: after temperature, top-k and top-p, renormalized, highest first.
+    std::vector<TokenProbability> top_filtered;
+    double entropy = 0.0;           // of the model's distribution at temperature 1, in nats
+    int argmax = -1;                // the most likely token
+    bool forced = false;            // sampled_token was imposed, not drawn (the debugger's force)
+    int sampler_token = -1;         // what the sampler drew (== sampled_token unless forced)
     double wall_ms = 0.0;           // the pass that computed it (shared by the sequences of a batch)
     double device_ms = -1.0;        // GPU time of that pass, -1 when not measured
     bool stops = false;             // sampled token ends this sequence
@@ -135,6 +141,39 @@ struct PrefixHit {
     double flops_saved = 0.0;  // prefill FLOPs of the whole prompt minus those of the rest
 };
 
+// A sequence went back to an earlier step (debugger): its tokens past `tokens` and its cache
+// past `cache_length` are gone (the blocks freed are in the block events before this one); the
+// next step to run is `step`, and it computes the token at position `tokens`.
+struct Rewound {
+    int step = 0;
+    int sequence = 0;
+    int tokens = 0;        // tokens the sequence keeps (prompt included)
+    int cache_length = 0;  // positions its cache keeps
+};
+
+// The debugger stopped a run after the step that met a breakpoint.
+struct BreakpointHit {
+    int step = 0;
+    int sequence = 0;
+    int breakpoint = 0;      // its id
+    std::string spec;        // the breakpoint as written ("entropy>2.5")
+    std::string detail;      // the value that met it ("entropy 2.71")
+};
+
+// The debugger's tree of branches changed: a branch was created from `from` (the active run
+// becomes it; a Rewound follows), made active, or dropped. `sequence` is the pool sequence that
+// carries the active run's events from now on (for dropped: the dropped branch's).
+struct BranchChanged {
+    enum class Kind { Created, Switched, Dropped };
+    int step = 0;
+    Kind kind = Kind::Created;
+    int branch = 0;       // the branch created, switched to or dropped
+    int from = -1;        // the branch active before (created, switched)
+    int sequence = 0;
+    int fork_step = 0;    // created: steps it shares with `from`
+};
+const char* to_string(BranchChanged::Kind k);
+
 // The pool after a pass, as the allocator counts it.
 struct PoolState {
     int step = 0;
@@ -143,7 +182,7 @@ struct PoolState {
 
 // BlockEvent (engine/kv/kv_usage.h): one change of one block, in the order they happen.
 using Event = std::variant<RunStarted, StepStarted, StepFinished, KvAppend, AttentionEvent, OpCostEvent, RunFinished,
-                           BlockEvent, PrefixHit, PoolState>;
+                           BlockEvent, PrefixHit, PoolState, Rewound, BreakpointHit, BranchChanged>;
 
 const char* event_type_name(const Event& e);  // "run_started", "step_finished", ...
 

@@ -1,6 +1,6 @@
 #include "cpu/cpu_backend.h"
 
-#include "cpu/product_threads.h"
+#include "cpu/block_dot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,30 +16,43 @@ namespace {
 
 const Tensor kNoBias;
 
-ConstMatrixMap as_matrix(const Tensor& t) { return ConstMatrixMap(t.data.data(), t.rows, t.cols); }
 ConstRowVectorMap as_vector(const Tensor& t) { return ConstRowVectorMap(t.data.data(), t.cols); }
 
-// out = in * W^T (+ b): in [n, in_features], W [out_features, in_features] -> out [n, out_features]
-void linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& out) {
-    cpu::use_threads_for_product(in.rows(), w.rows, w.cols);
-    out.noalias() = in * as_matrix(w).transpose();
-    if (!b.empty()) out.rowwise() += as_vector(b);
+// Eigen's own OpenMP threading stays off: the products are split by the backend's pool, and
+// OpenMP teams started from its workers would oversubscribe the cores.
+int disable_eigen_threads() {
+    Eigen::setNbThreads(1);
+    return 1;
 }
 
 }  // namespace
 
-// The host cache stores F32 whatever the request: F16 storage is a device option.
+// out = in * W^T (+ b): in [n, in_features], W [out_features, in_features] -> out [n, out_features]
+void CpuBackend::linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& out) {
+    products_.multiply(in, w, out);
+    if (!b.empty()) out.rowwise() += as_vector(b);
+}
+
+// The host cache stores the requested type: F16 halves it, as on a GPU; attention widens it back
+// to F32 as it reads.
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
     : model_(std::move(model)), cfg_(model_->config), options_(options),
-      kv_store_(cache_layout(cfg_, options, KvDtype::F32)) {
+      kv_store_(cache_layout(cfg_, options, options.kv_dtype)), products_(options.threads) {
+    static const int eigen_single_threaded = disable_eigen_threads();
+    (void)eigen_single_threaded;
     init_pool(kv_store_.layout(), options, cfg_.vocab_size);
+    heads_.resize(std::size_t(products_.threads()));
 }
 
 std::string CpuBackend::device_name() const {
+    const int t = products_.threads();
     return std::string("CPU (Eigen ") + std::to_string(EIGEN_WORLD_VERSION) + "." +
            std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + ", " +
-           Eigen::SimdInstructionSetsInUse() + ")";
+           Eigen::SimdInstructionSetsInUse() + ", weight kernels " + cpu::row_dot_isa() + ", " + std::to_string(t) +
+           (t == 1 ? " thread)" : " threads)");
 }
+
+double CpuBackend::weight_bytes() const { return model_->weights.matrix_bytes_per_value(); }
 
 Status CpuBackend::read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
                               std::vector<float>& values) const {
@@ -71,13 +84,17 @@ void CpuBackend::embed(const Pass& pass) {
     timer_.mark(-1, OpKind::Embedding);
     const auto& w = model_->weights;
     x_.resize(pass.rows, cfg_.dim);
+    xb_row_.resize(std::size_t(cfg_.dim));
     positions_.resize(std::size_t(pass.rows));
     for (const PassSequence& s : pass.sequences)
         for (int i = 0; i < s.n(); ++i) {
             const int r = s.row0 + i, pos = s.first_position + i;
             positions_[std::size_t(r)] = pos;
-            x_.row(r) = as_matrix(w.token_embedding).row(s.tokens[std::size_t(i)]);
-            if (!w.position_embedding.empty()) x_.row(r) += as_matrix(w.position_embedding).row(pos);
+            w.token_embedding.row_to_f32(s.tokens[std::size_t(i)], x_.row(r).data());
+            if (!w.position_embedding.empty()) {
+                w.position_embedding.row_to_f32(pos, xb_row_.data());
+                x_.row(r) += ConstRowVectorMap(xb_row_.data(), cfg_.dim);
+            }
         }
 }
 
@@ -106,27 +123,42 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
         cpu::rope(k_, cfg_.n_kv_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
     }
 
-    // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it.
+    // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it
+    // (rounded to F16 there when the cache stores F16).
     timer_.mark(layer, OpKind::KvWrite);
     for (const PassSequence& s : pass.sequences)
         for (int i = 0; i < s.n(); ++i)
             for (int h = 0; h < cfg_.n_kv_heads; ++h) {
                 const int slot = s.first_slot + i;
-                std::copy_n(k_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Key, h, *s.table, slot));
-                std::copy_n(v_.row(s.row0 + i).data() + h * hd, hd, kv_store_.row(layer, KvPart::Value, h, *s.table, slot));
+                kv_store_.write(layer, KvPart::Key, h, *s.table, slot, k_.row(s.row0 + i).data() + h * hd);
+                kv_store_.write(layer, KvPart::Value, h, *s.table, slot, v_.row(s.row0 + i).data() + h * hd);
             }
 
     // Attention of each sequence over its own cached keys: K and V of a KV head read through
     // its block table ([keys, hd], gathered when the blocks are not one run), then the query
-    // heads of its group.
+    // heads of its group. One task per (sequence, KV head), spread over the pool; with op
+    // timing on they run in order on this thread, so that every op's time is its own.
     att_out_.resize(pass.rows, cfg_.dim);
-    for (const PassSequence& s : pass.sequences)
-        for (int kv_head = 0; kv_head < cfg_.n_kv_heads; ++kv_head) {
-            const ConstMatrixMap k = cached_rows(layer, KvPart::Key, kv_head, s, k_rows_);    // [keys, hd]
-            const ConstMatrixMap v = cached_rows(layer, KvPart::Value, kv_head, s, v_rows_);  // [keys, hd]
-            for (int g = 0; g < cfg_.gqa_group(); ++g)
-                attend_head(layer, kv_head * cfg_.gqa_group() + g, s, k, v, *pass.capture, out);
-        }
+    const int kv_heads = cfg_.n_kv_heads, group = cfg_.gqa_group();
+    const int tasks = int(pass.sequences.size()) * kv_heads;
+    captured_.assign(std::size_t(tasks) * std::size_t(group), AttentionRows{});
+    const auto task = [&](int t, int thread) {
+        const PassSequence& s = pass.sequences[std::size_t(t / kv_heads)];
+        const int kv_head = t % kv_heads;
+        HeadScratch& h = heads_[std::size_t(thread)];
+        const ConstMatrixMap k = cached_rows(layer, KvPart::Key, kv_head, s, h.k_rows);    // [keys, hd]
+        const ConstMatrixMap v = cached_rows(layer, KvPart::Value, kv_head, s, h.v_rows);  // [keys, hd]
+        for (int g = 0; g < group; ++g)
+            attend_head(layer, kv_head * group + g, s, k, v, *pass.capture, h.scores,
+                        captured_[std::size_t(t) * std::size_t(group) + std::size_t(g)]);
+    };
+    if (options_.measure_ops) {
+        for (int t = 0; t < tasks; ++t) task(t, 0);
+    } else {
+        products_.pool().run(tasks, task);
+    }
+    for (AttentionRows& rows : captured_)
+        if (rows.n_queries > 0) out.attention.push_back(std::move(rows));
 
     timer_.mark(layer, OpKind::OutputProjection);
     linear(att_out_, w.wo, w.bo, xb_);  // [rows, dim]
@@ -134,55 +166,52 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
     x_ += xb_;
 }
 
-// Slots [0, keys) of one KV head of a sequence as a [keys, hd] matrix: the cache rows themselves
-// when its blocks are physically consecutive (one run of memory), else a copy gathered run by run
-// into `scratch`. Either way the attention below multiplies the same numbers in the same order,
-// so a paged cache gives exactly the contiguous cache's results.
+// Slots [0, keys) of one KV head of a sequence as a [keys, hd] F32 matrix: the cache rows
+// themselves when they are F32 and their blocks physically consecutive (one run of memory), else
+// a copy gathered run by run (and widened from F16) into `scratch`, sized once for the whole
+// context. Either way the attention below multiplies the same numbers in the same order, so a
+// paged cache gives exactly the contiguous cache's results.
 ConstMatrixMap CpuBackend::cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s,
                                        std::vector<float>& scratch) {
     const int hd = cfg_.head_dim(), keys = s.keys();
-    int runs = 0;
-    s.table->for_each_run(0, keys, [&](const BlockSpan&) { ++runs; });
-    if (runs == 1) return ConstMatrixMap(kv_store_.block_row(layer, part, s.table->block(0), kv_head, 0), keys, hd);
+    if (const float* run = kv_store_.f32_run(layer, part, kv_head, *s.table, keys))
+        return ConstMatrixMap(run, keys, hd);
     if (scratch.size() < std::size_t(keys) * hd) scratch.resize(std::size_t(kv_store_.layout().capacity) * hd);
-    s.table->for_each_run(0, keys, [&](const BlockSpan& b) {
-        std::copy_n(kv_store_.block_row(layer, part, b.block, kv_head, b.block_slot), std::size_t(b.count) * hd,
-                    scratch.data() + std::size_t(b.first) * hd);
-    });
+    kv_store_.gather(layer, part, kv_head, *s.table, keys, scratch.data());
     return ConstMatrixMap(scratch.data(), keys, hd);
 }
 
 // One query head of one sequence: scores [n, keys] = Q [n, hd] K^T / sqrt(hd), causal softmax,
 // out [n, hd] = P V.
+// Runs on pool threads: `timer_` is only marked when op timing runs the heads on the calling
+// thread (the marks do nothing otherwise).
 void CpuBackend::attend_head(int layer, int head, const PassSequence& s, const ConstMatrixMap& k,
-                             const ConstMatrixMap& v, const AttentionCapture& capture, ForwardOutput& out) {
+                             const ConstMatrixMap& v, const AttentionCapture& capture, RowMatrix& scores,
+                             AttentionRows& rows) {
     const int n = s.n(), hd = cfg_.head_dim(), keys = s.keys();
 
     timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
-    cpu::use_threads_for_product(n, keys, hd);
-    scores_.noalias() = (q_.block(s.row0, head * hd, n, hd) * k.transpose()) * scale;  // [n, keys]
+    scores.noalias() = (q_.block(s.row0, head * hd, n, hd) * k.transpose()) * scale;  // [n, keys]
 
     timer_.mark(layer, OpKind::Softmax);
     for (int i = 0; i < n; ++i) {
         const int visible = s.first_slot + i + 1;  // causal: the query in slot p sees slots 0..p
-        cpu::softmax(scores_.row(i).data(), visible);
-        std::fill(scores_.row(i).data() + visible, scores_.row(i).data() + keys, 0.0f);
+        cpu::softmax(scores.row(i).data(), visible);
+        std::fill(scores.row(i).data() + visible, scores.row(i).data() + keys, 0.0f);
     }
 
     timer_.mark(layer, OpKind::AttentionValues);
-    att_out_.block(s.row0, head * hd, n, hd).noalias() = scores_ * v;  // [n, hd]
+    att_out_.block(s.row0, head * hd, n, hd).noalias() = scores * v;  // [n, hd]
 
     if (capture.wants(layer, head)) {
-        AttentionRows rows;
         rows.sequence = s.sequence;
         rows.layer = layer;
         rows.head = head;
         rows.first_query = s.first_slot;
         rows.n_queries = n;
         rows.n_keys = keys;
-        rows.probs.assign(scores_.data(), scores_.data() + scores_.size());
-        out.attention.push_back(std::move(rows));
+        rows.probs.assign(scores.data(), scores.data() + scores.size());
     }
 }
 
@@ -222,9 +251,8 @@ void CpuBackend::classifier(const Pass& pass, ForwardOutput& out) {
     norm(model_->weights.final_norm, model_->weights.final_norm_bias, last_, xb_);
 
     timer_.mark(-1, OpKind::Classifier);
-    cpu::use_threads_for_product(pass.logit_rows, cfg_.vocab_size, cfg_.dim);
-    RowMatrix logits = xb_ * as_matrix(model_->weights.classifier_matrix()).transpose();  // [logit rows, vocab]
-    out.logits.assign(logits.data(), logits.data() + logits.size());
+    products_.multiply(xb_, model_->weights.classifier_matrix(), logits_);  // [logit rows, vocab]
+    out.logits.assign(logits_.data(), logits_.data() + logits_.size());
     out.logit_rows = pass.logit_rows;
 }
 

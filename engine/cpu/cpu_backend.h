@@ -9,6 +9,7 @@
 #include "core/backend.h"
 #include "cpu/cpu_kernels.h"
 #include "cpu/op_timer.h"
+#include "cpu/weight_product.h"
 #include "kv/kv_host_storage.h"
 #include "model/model.h"
 
@@ -20,6 +21,8 @@ public:
 
     std::string name() const override { return "cpu"; }
     std::string device_name() const override;
+    double weight_bytes() const override;
+    int threads() const { return products_.threads(); }
 
 protected:
     Status execute(const Pass& pass, ForwardOutput& out) override;
@@ -32,7 +35,9 @@ private:
     cpu::ConstMatrixMap cached_rows(int layer, KvPart part, int kv_head, const PassSequence& s,
                                     std::vector<float>& scratch);
     void attend_head(int layer, int head, const PassSequence& s, const cpu::ConstMatrixMap& k,
-                     const cpu::ConstMatrixMap& v, const AttentionCapture& capture, ForwardOutput& out);
+                     const cpu::ConstMatrixMap& v, const AttentionCapture& capture, cpu::RowMatrix& scores,
+                     AttentionRows& rows);
+    void linear(const cpu::RowMatrix& in, const Tensor& w, const Tensor& b, cpu::RowMatrix& out);
     void ffn_block(int layer);
     void classifier(const Pass& pass, ForwardOutput& out);
     void norm(const Tensor& weight, const Tensor& bias, const cpu::RowMatrix& in, cpu::RowMatrix& out);
@@ -42,6 +47,15 @@ private:
     BackendOptions options_;
     KvHostStorage kv_store_;
     cpu::OpTimer timer_;
+    cpu::WeightProduct products_;  // the thread pool and the weight-matrix products
+
+    // Per pool thread: one head's scores and its gathered K and V.
+    struct HeadScratch {
+        cpu::RowMatrix scores;                // [n, keys] of one head of one sequence
+        std::vector<float> k_rows, v_rows;    // [keys, hd] of one KV head, gathered from its blocks
+    };
+    std::vector<HeadScratch> heads_;
+    std::vector<AttentionRows> captured_;  // [sequences x heads] of the current layer, in order
 
     // Activations of the rows in flight (every sequence of the pass); resized only when the
     // row count changes.
@@ -51,10 +65,10 @@ private:
     cpu::RowMatrix q_;        // [rows, dim]
     cpu::RowMatrix k_, v_;    // [rows, kv_dim]
     cpu::RowMatrix att_out_;  // [rows, dim] concatenated head outputs
-    cpu::RowMatrix scores_;   // [n, keys] of one head of one sequence
-    std::vector<float> k_rows_, v_rows_;  // [keys, hd] of one KV head of one sequence, gathered from its blocks
     cpu::RowMatrix hidden_, up_;  // [rows, hidden]
     cpu::RowMatrix last_;     // [logit rows, dim] rows that reach the classifier
+    cpu::RowMatrix logits_;   // [logit rows, vocab]
+    std::vector<float> xb_row_;  // [dim] one decoded embedding row
 };
 
 }  // namespace kvs

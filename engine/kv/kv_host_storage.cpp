@@ -1,22 +1,76 @@
 #include "kv/kv_host_storage.h"
 
 #include <algorithm>
-#include <cassert>
+#include <array>
+#include <memory>
+
+#include "model/dtype_convert.h"
 
 namespace kvs {
+namespace {
 
-KvHostStorage::KvHostStorage(const KvLayout& layout) : layout_(layout), data_(std::size_t(layout.total_elements()), 0.0f) {
-    assert(layout.dtype == KvDtype::F32 && "host storage holds F32 values");
+// Every half widened once (256 KiB): attention widens each cached value at every step, and a
+// table lookup is exact and cheaper than decoding the bits each time.
+const float* half_table() {
+    static const std::unique_ptr<std::array<float, 65536>> table = [] {
+        auto t = std::make_unique<std::array<float, 65536>>();
+        for (std::uint32_t h = 0; h < 65536; ++h) (*t)[h] = f16_to_f32(std::uint16_t(h));
+        return t;
+    }();
+    return table->data();
+}
+
+}  // namespace
+
+KvHostStorage::KvHostStorage(const KvLayout& layout) : layout_(layout) {
+    const std::size_t n = std::size_t(layout.total_elements());
+    if (layout.dtype == KvDtype::F16) f16_.assign(n, 0);
+    else f32_.assign(n, 0.0f);
+}
+
+std::int64_t KvHostStorage::bytes() const {
+    return std::int64_t(f32_.size() * sizeof(float) + f16_.size() * sizeof(std::uint16_t));
+}
+
+void KvHostStorage::write(int layer, KvPart part, int head, const BlockTable& table, int slot, const float* values) {
+    const std::int64_t at = layout_.offset(layer, part, table.block_of(slot), head, table.slot_in_block(slot));
+    const int hd = layout_.head_dim;
+    if (layout_.dtype == KvDtype::F32) {
+        std::copy_n(values, hd, f32_.data() + at);
+        return;
+    }
+    std::uint16_t* dst = f16_.data() + at;
+    for (int d = 0; d < hd; ++d) dst[d] = f32_to_f16(values[d]);
+}
+
+const float* KvHostStorage::f32_run(int layer, KvPart part, int head, const BlockTable& table, int count) const {
+    if (layout_.dtype != KvDtype::F32 || count <= 0) return nullptr;
+    int runs = 0;
+    table.for_each_run(0, count, [&](const BlockSpan&) { ++runs; });
+    if (runs != 1) return nullptr;
+    return f32_.data() + layout_.offset(layer, part, table.block(0), head, 0);
+}
+
+void KvHostStorage::gather(int layer, KvPart part, int head, const BlockTable& table, int count, float* out) const {
+    const std::size_t hd = std::size_t(layout_.head_dim);
+    const float* widen = layout_.dtype == KvDtype::F16 ? half_table() : nullptr;
+    table.for_each_run(0, count, [&](const BlockSpan& s) {
+        const std::int64_t at = layout_.offset(layer, part, s.block, head, s.block_slot);
+        const std::size_t n = std::size_t(s.count) * hd;
+        float* dst = out + std::size_t(s.first) * hd;
+        if (!widen) {
+            std::copy_n(f32_.data() + at, n, dst);
+        } else {
+            const std::uint16_t* src = f16_.data() + at;
+            for (std::size_t i = 0; i < n; ++i) dst[i] = widen[src[i]];
+        }
+    });
 }
 
 void KvHostStorage::gather(int layer, KvPart part, int head, const BlockTable& table, int count,
                            std::vector<float>& out) const {
-    const int hd = layout_.head_dim;
-    out.resize(std::size_t(count) * hd);
-    table.for_each_run(0, count, [&](const BlockSpan& s) {
-        const float* src = block_row(layer, part, s.block, head, s.block_slot);
-        std::copy_n(src, std::size_t(s.count) * hd, out.data() + std::size_t(s.first) * hd);
-    });
+    out.resize(std::size_t(count) * std::size_t(layout_.head_dim));
+    gather(layer, part, head, table, count, out.data());
 }
 
 void KvHostStorage::copy_block(int source, int target) {
@@ -24,8 +78,12 @@ void KvHostStorage::copy_block(int source, int target) {
     const std::int64_t n = layout_.block_stride();
     for (int l = 0; l < layout_.n_layers; ++l)
         for (KvPart part : {KvPart::Key, KvPart::Value})
-            for (int h = 0; h < layout_.n_kv_heads; ++h)
-                std::copy_n(block_row(l, part, source, h, 0), n, block_row(l, part, target, h, 0));
+            for (int h = 0; h < layout_.n_kv_heads; ++h) {
+                const std::int64_t from = layout_.offset(l, part, source, h, 0);
+                const std::int64_t to = layout_.offset(l, part, target, h, 0);
+                if (layout_.dtype == KvDtype::F32) std::copy_n(f32_.data() + from, n, f32_.data() + to);
+                else std::copy_n(f16_.data() + from, n, f16_.data() + to);
+            }
 }
 
 }  // namespace kvs

@@ -1,9 +1,11 @@
 #pragma once
 // The pool's K/V values in host memory, for the CPU backend: one allocation of
-// layout.total_elements() floats made when the backend is created; nothing grows afterwards.
-// Rows are found only through KvLayout::offset (a physical block) or a BlockTable (a sequence).
+// layout.total_elements() elements of the layout's dtype, made when the backend is created;
+// nothing grows afterwards. F32 keeps the values as computed; F16 stores IEEE halves (rounded to
+// nearest even on write, widened back to F32 on read), so the cache takes the bytes a GPU cache
+// takes. Rows are found only through KvLayout::offset (a physical block) or a BlockTable (a
+// sequence).
 #include <cstdint>
-#include <span>
 #include <vector>
 
 #include "kv/block_table.h"
@@ -16,29 +18,25 @@ public:
     explicit KvHostStorage(const KvLayout& layout);
 
     const KvLayout& layout() const { return layout_; }
+    // Bytes the values take in memory (the allocation itself, not a formula).
+    std::int64_t bytes() const;
 
-    // Row of head_dim values: (layer, K|V, kv_head) at slot `slot` of physical block `block`.
-    float* block_row(int layer, KvPart part, int block, int head, int slot) {
-        return data_.data() + layout_.offset(layer, part, block, head, slot);
-    }
-    const float* block_row(int layer, KvPart part, int block, int head, int slot) const {
-        return data_.data() + layout_.offset(layer, part, block, head, slot);
-    }
-    // Row of slot `slot` of the sequence whose table is `table`.
-    float* row(int layer, KvPart part, int head, const BlockTable& table, int slot) {
-        return block_row(layer, part, table.block_of(slot), head, table.slot_in_block(slot));
-    }
-    const float* row(int layer, KvPart part, int head, const BlockTable& table, int slot) const {
-        return block_row(layer, part, table.block_of(slot), head, table.slot_in_block(slot));
-    }
-    // Slots [0, count) of one head, gathered in order: [count, head_dim].
+    // Stores head_dim values as the row (layer, K|V, kv_head) of slot `slot` of the sequence
+    // whose table is `table`, converted to the storage type.
+    void write(int layer, KvPart part, int head, const BlockTable& table, int slot, const float* values);
+    // The F32 rows of slots [0, count) of one head where they already lie in memory as one run
+    // (an F32 pool whose blocks for those slots are physically consecutive); null otherwise.
+    const float* f32_run(int layer, KvPart part, int head, const BlockTable& table, int count) const;
+    // Slots [0, count) of one head, gathered in order and as F32: out[count * head_dim].
+    void gather(int layer, KvPart part, int head, const BlockTable& table, int count, float* out) const;
     void gather(int layer, KvPart part, int head, const BlockTable& table, int count, std::vector<float>& out) const;
     // Copy on write: every layer's K and V of block `source` into block `target`.
     void copy_block(int source, int target);
 
 private:
     KvLayout layout_;
-    std::vector<float> data_;
+    std::vector<float> f32_;           // F32 pools
+    std::vector<std::uint16_t> f16_;   // F16 pools (IEEE half bits)
 };
 
 }  // namespace kvs

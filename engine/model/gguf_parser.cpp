@@ -48,7 +48,7 @@ std::string magic_text(std::span<const std::uint8_t> b) {
 
 }  // namespace
 
-GgufParser::GgufParser(GgufFile& file) : file_(file), bytes_(file.mapping_.bytes()) {}
+GgufParser::GgufParser(GgufFile& file) : file_(file), bytes_(file.mapping_->bytes()) {}
 
 Status GgufParser::need(std::uint64_t n, const std::string& what) {
     if (n > remaining())

@@ -16,7 +16,7 @@ std::string GgufTensorInfo::shape_text() const {
 Result<GgufFile> GgufFile::open(const std::string& path) {
     GgufFile file;
     file.path_ = path;
-    KVS_ASSIGN(file.mapping_, ReadOnlyMapping::open(path));
+    KVS_ASSIGN(*file.mapping_, ReadOnlyMapping::open(path));
     GgufParser parser(file);
     KVS_TRY(parser.parse());
     return file;
@@ -33,7 +33,7 @@ const GgufTensorInfo* GgufFile::find_tensor(std::string_view name) const {
 }
 
 std::span<const std::uint8_t> GgufFile::tensor_data(const GgufTensorInfo& t) const {
-    return mapping_.bytes().subspan(std::size_t(data_offset_ + t.offset), std::size_t(t.byte_size));
+    return mapping_->bytes().subspan(std::size_t(data_offset_ + t.offset), std::size_t(t.byte_size));
 }
 
 Result<const GgufMetadataEntry*> GgufFile::require(std::string_view key) const {

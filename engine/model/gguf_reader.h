@@ -4,6 +4,7 @@
 // read-only mapping of the file and are handed out as spans.
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,7 +50,9 @@ public:
     std::uint32_t version() const { return version_; }
     std::uint64_t alignment() const { return alignment_; }
     std::uint64_t data_offset() const { return data_offset_; }  // aligned start of tensor data
-    std::uint64_t file_size() const { return mapping_.size(); }
+    std::uint64_t file_size() const { return mapping_->size(); }
+    // The file's mapping, shared with tensors used in place (it outlives this object).
+    std::shared_ptr<const ReadOnlyMapping> mapping() const { return mapping_; }
 
     const std::vector<GgufMetadataEntry>& metadata() const { return metadata_; }
     const GgufMetadataEntry* find(std::string_view key) const;
@@ -82,7 +85,7 @@ private:
     Error type_error(const GgufMetadataEntry& e, const char* expected) const;
 
     std::string path_;
-    ReadOnlyMapping mapping_;
+    std::shared_ptr<ReadOnlyMapping> mapping_ = std::make_shared<ReadOnlyMapping>();
     std::uint32_t version_ = 0;
     std::uint64_t alignment_ = kDefaultAlignment;
     std::uint64_t data_offset_ = 0;

@@ -1,5 +1,6 @@
 #include "model/gguf_tensors.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "model/dequantize.h"
@@ -40,6 +41,13 @@ Result<Tensor> GgufTensorSource::load(const std::string& name, std::int64_t rows
         const std::string want = is_matrix ? err("[", cols, ", ", rows, "]").message : err("[", cols, "]").message;
         return err(file_.path(), ": tensor '", name, "' has shape ", t->shape_text(), ", expected ", want,
                    " (ggml order) for ", role);
+    }
+    if (is_matrix && rows != 1) {
+        const std::optional<WeightType> type = weight_type_from_ggml(t->type_id);
+        const std::uint8_t* bytes = file_.tensor_data(*t).data();
+        const bool misaligned_f32 = type == WeightType::F32 && reinterpret_cast<std::uintptr_t>(bytes) % 4 != 0;
+        if (type && fits_rows(*type, cols) && !misaligned_f32)
+            return Tensor::in_place(*type, bytes, int(rows), int(cols), file_.mapping());
     }
     KVS_ASSIGN(auto values, gguf_tensor_to_f32(file_, *t));
     return Tensor{std::move(values), int(rows), int(cols)};

@@ -1,6 +1,7 @@
 #pragma once
-// Reads GGUF tensors into F32 `Tensor`s, checking each one's shape against what the model
-// config implies. ggml lists dimensions fastest first, so a 2-D tensor with ne = [cols, rows]
+// Reads GGUF tensors, checking each one's shape against what the model config implies: matrices
+// stay in the file's type, in place in its mapping (F32 rows not 4-byte aligned are copied);
+// vectors (norms, biases) become owned F32. ggml lists dimensions fastest first, so a 2-D tensor with ne = [cols, rows]
 // is a row-major [rows, cols] matrix.
 #include <string>
 

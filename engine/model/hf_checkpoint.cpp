@@ -1,8 +1,11 @@
 #include "model/hf_checkpoint.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "model/json_file.h"
+#include "model/weight_type.h"
 
 namespace kvs {
 
@@ -78,7 +81,7 @@ Result<HfCheckpoint> HfCheckpoint::open(const std::string& dir) {
 }
 
 Result<Tensor> HfCheckpoint::load(const std::string& name, const std::vector<std::int64_t>& expected,
-                                  const std::string& role) const {
+                                  const std::string& role, bool in_place) const {
     const auto it = where_.find(name);
     if (it == where_.end()) return err("'", dir_, "': missing tensor '", name, "' (", role, ")");
     const SafetensorsFile& file = shards_[it->second];
@@ -86,6 +89,14 @@ Result<Tensor> HfCheckpoint::load(const std::string& name, const std::vector<std
     if (t.shape != expected)
         return err("'", file.path(), "': tensor '", name, "' has shape ", t.shape_text(), ", expected ",
                    shape_text(expected), " (", role, ")");
+    // Matrices in F32, F16 or BF16 stay in the mapping, in their type (F32 rows need 4-byte
+    // alignment for the F32 kernels; a header of odd length can break it, then they are copied).
+    if (in_place && expected.size() == 2) {
+        const std::optional<WeightType> type = weight_type_from_name(t.dtype);
+        const bool aligned = reinterpret_cast<std::uintptr_t>(t.bytes.data()) % (t.dtype == "F32" ? 4 : 2) == 0;
+        if (type && !is_quantized(*type) && aligned)
+            return Tensor::in_place(*type, t.bytes.data(), int(expected[0]), int(expected[1]), file.mapping());
+    }
     KVS_ASSIGN(std::vector<float> values, safetensors_to_f32(t, file.path()));
     Tensor out;
     out.rows = expected.size() == 2 ? int(expected[0]) : 1;
@@ -95,11 +106,11 @@ Result<Tensor> HfCheckpoint::load(const std::string& name, const std::vector<std
 }
 
 Result<Tensor> HfCheckpoint::matrix(const std::string& name, int rows, int cols, const std::string& role) const {
-    return load(name, {rows, cols}, role);
+    return load(name, {rows, cols}, role, true);
 }
 
 Result<Tensor> HfCheckpoint::conv1d(const std::string& name, int in, int out, const std::string& role) const {
-    KVS_ASSIGN(const Tensor stored, load(name, {in, out}, role));  // [in, out]
+    KVS_ASSIGN(const Tensor stored, load(name, {in, out}, role, false));  // [in, out], owned F32
     Tensor t = Tensor::matrix(out, in);                             // [out, in]
     for (int i = 0; i < in; ++i)
         for (int o = 0; o < out; ++o)
@@ -109,7 +120,7 @@ Result<Tensor> HfCheckpoint::conv1d(const std::string& name, int in, int out, co
 }
 
 Result<Tensor> HfCheckpoint::vector(const std::string& name, int n, const std::string& role) const {
-    return load(name, {n}, role);
+    return load(name, {n}, role, false);
 }
 
 std::vector<std::string> HfCheckpoint::tensor_names() const {

@@ -1,7 +1,8 @@
 #pragma once
 // The weights of a Hugging Face folder: one model.safetensors, or the shards listed by
-// model.safetensors.index.json ("weight_map": tensor name -> shard file). Tensors are read as
-// F32 `Tensor`s with their shapes checked against what the config implies.
+// model.safetensors.index.json ("weight_map": tensor name -> shard file). Matrices stay in the
+// mapped files in their type (F32, F16, BF16); vectors and GPT-2's transposed Conv1D matrices are
+// read as owned F32; every shape is checked against what the config implies.
 #include <map>
 #include <string>
 #include <vector>
@@ -29,8 +30,9 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
+    // `in_place`: a matrix may stay in the mapped file in its own type.
     Result<Tensor> load(const std::string& name, const std::vector<std::int64_t>& expected,
-                        const std::string& role) const;
+                        const std::string& role, bool in_place) const;
 
     std::string dir_;
     std::vector<SafetensorsFile> shards_;

@@ -14,20 +14,25 @@ namespace {
 constexpr int kHeaderInts = 7;
 constexpr std::int64_t kMaxDim = 1 << 16;  // no real model comes near; guards against garbage headers
 
-// Reads float32 tensors one after another from a mapped checkpoint.
+// Reads float32 tensors one after another from a mapped checkpoint: matrices are used in place
+// (the header is 28 bytes, so every float is 4-byte aligned), vectors are copied.
 class TensorCursor {
 public:
-    TensorCursor(std::span<const std::uint8_t> bytes, std::size_t offset) : bytes_(bytes), offset_(offset) {}
+    TensorCursor(std::shared_ptr<const ReadOnlyMapping> file, std::size_t offset)
+        : file_(std::move(file)), bytes_(file_->bytes()), offset_(offset) {}
     Tensor next(int rows, int cols) {
+        const std::uint8_t* at = bytes_.data() + offset_;
+        offset_ += std::size_t(rows) * std::size_t(cols) * 4;
+        if (rows > 1) return Tensor::in_place(WeightType::F32, at, rows, cols, file_);
         Tensor t = Tensor::matrix(rows, cols);
-        std::memcpy(t.data.data(), bytes_.data() + offset_, std::size_t(t.size()) * 4);
-        offset_ += std::size_t(t.size()) * 4;
+        std::memcpy(t.data.data(), at, std::size_t(t.size()) * 4);
         return t;
     }
     void skip(std::int64_t floats) { offset_ += std::size_t(floats) * 4; }
     std::size_t offset() const { return offset_; }
 
 private:
+    std::shared_ptr<const ReadOnlyMapping> file_;
     std::span<const std::uint8_t> bytes_;
     std::size_t offset_;
 };
@@ -107,7 +112,7 @@ Result<std::shared_ptr<Model>> load_llama2c_model(const std::string& path, const
     model->source = path;
     ModelWeights& w = model->weights;
     const int d = cfg.dim, h = cfg.hidden_dim, kv = cfg.kv_dim();
-    TensorCursor cur(file.bytes(), kHeaderInts * 4);
+    TensorCursor cur(std::make_shared<const ReadOnlyMapping>(std::move(file)), kHeaderInts * 4);
     w.token_embedding = cur.next(cfg.vocab_size, d);
     w.layers.resize(cfg.n_layers);
     // run.c stores each weight kind for all layers before the next kind.

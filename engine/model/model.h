@@ -18,6 +18,10 @@ struct Model {
     std::vector<int> stop_tokens;                // sampling one of these ends generation
     std::string source;                          // path, or "synthetic:PRESET"
     std::string format;                          // "llama2c", "gguf", "hf", "synthetic"
+    // Synthetic models: which tokenizer they got ("Llama 2, 32000 tokens", "bytes") and how
+    // (its file, or why the tokens are bytes). Empty for models that carry their own.
+    std::string tokenizer_name;
+    std::string tokenizer_note;
 };
 
 struct LoadOptions {

@@ -68,6 +68,12 @@ Result<ModelPreset> parse_object(const json& j, const std::string& origin) {
         else if (style == "adjacent-pairs") c.rope_style = RopeStyle::AdjacentPairs;
         else return err("preset ", origin, ": 'rope_style' must be \"adjacent-pairs\" or \"half-rotate\", got ", style);
     }
+    if (auto it = j.find("vocabulary"); it != j.end()) {
+        if (!it->is_string() || it->get<std::string>().empty())
+            return err("preset ", origin, ": 'vocabulary' must be a non-empty string (\"llama2\", \"gpt2\", ...), got ",
+                       json_brief(*it));
+        p.vocabulary = it->get<std::string>();
+    }
     if (auto it = j.find("qkv_bias"); it != j.end()) {
         if (!it->is_boolean()) return err("preset ", origin, ": 'qkv_bias' must be true or false");
         c.qkv_bias = it->get<bool>();

@@ -15,6 +15,9 @@ struct ModelPreset {
     std::string display_name;  // "Llama 2 7B"
     std::string source;        // where the numbers come from
     ModelConfig config;        // config.name == name
+    std::string vocabulary;    // the real model's vocabulary ("llama2", "gpt2", "mistral"); empty if
+                               // not given. Synthetic models borrow it when kvscope can find it
+                               // (model/synthetic_vocabulary.h).
 };
 
 // Parses one preset file's text; `origin` names it in errors ("llama-2-7b.json").

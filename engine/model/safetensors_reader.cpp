@@ -79,8 +79,8 @@ int safetensors_dtype_size(const std::string& dtype) {
 Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     SafetensorsFile f;
     f.path_ = path;
-    KVS_ASSIGN(f.mapping_, ReadOnlyMapping::open(path));
-    const auto bytes = f.mapping_.bytes();
+    KVS_ASSIGN(*f.mapping_, ReadOnlyMapping::open(path));
+    const auto bytes = f.mapping_->bytes();
     if (bytes.size() < 8)
         return err("'", path, "' is truncated: ", bytes.size(), " bytes, a safetensors file starts with an 8-byte header length");
     std::uint64_t header_len = 0;

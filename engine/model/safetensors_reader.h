@@ -5,6 +5,7 @@
 // run past the end.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,10 +32,12 @@ public:
     const std::string& path() const { return path_; }
     const SafetensorsTensor* find(const std::string& name) const;
     const std::map<std::string, SafetensorsTensor>& tensors() const { return tensors_; }
+    // The file's mapping, shared with tensors used in place (it outlives this object).
+    std::shared_ptr<const ReadOnlyMapping> mapping() const { return mapping_; }
 
 private:
     std::string path_;
-    ReadOnlyMapping mapping_;
+    std::shared_ptr<ReadOnlyMapping> mapping_ = std::make_shared<ReadOnlyMapping>();
     std::map<std::string, SafetensorsTensor> tensors_;
 };
 

@@ -46,9 +46,20 @@ std::vector<TokenProbabilityPair> Sampler::top_probabilities(std::span<const flo
     return out;
 }
 
-int Sampler::sample(std::span<const float> logits) {
-    if (options_.temperature <= 0.0f) return argmax(logits);
+double Sampler::entropy(std::span<const float> logits) {
+    const float max = *std::max_element(logits.begin(), logits.end());
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(double(l - max));
+    const double log_sum = std::log(sum);
+    double h = 0.0;
+    for (float l : logits) {
+        const double log_p = double(l - max) - log_sum;
+        h -= std::exp(log_p) * log_p;
+    }
+    return h;
+}
 
+double Sampler::apply_filters(std::span<const float> logits) {
     // Probabilities at the temperature, most likely first.
     const float max = *std::max_element(logits.begin(), logits.end());
     scratch_.resize(logits.size());
@@ -74,13 +85,29 @@ int Sampler::sample(std::span<const float> logits) {
             }
         }
     }
+    scratch_.resize(keep);
+    return total;
+}
+
+std::vector<TokenProbabilityPair> Sampler::filtered_probabilities(std::span<const float> logits, int k) {
+    if (options_.temperature <= 0.0f) return {{argmax(logits), 1.0f}};
+    const double total = apply_filters(logits);
+    std::vector<TokenProbabilityPair> out;
+    for (std::size_t i = 0; i < scratch_.size() && int(i) < k; ++i)
+        out.push_back({scratch_[i].id, float(double(scratch_[i].probability) / total)});
+    return out;
+}
+
+int Sampler::sample(std::span<const float> logits) {
+    if (options_.temperature <= 0.0f) return argmax(logits);
+    const double total = apply_filters(logits);
     const double r = double(next_uniform()) * total;
     double cdf = 0.0;
-    for (std::size_t i = 0; i < keep; ++i) {
-        cdf += scratch_[i].probability;
-        if (r < cdf) return scratch_[i].id;
+    for (const auto& c : scratch_) {
+        cdf += c.probability;
+        if (r < cdf) return c.id;
     }
-    return scratch_[keep - 1].id;
+    return scratch_.back().id;
 }
 
 }  // namespace kvs

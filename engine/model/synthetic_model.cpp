@@ -9,6 +9,7 @@
 #include "model/model_limits.h"
 #include "model/model_presets.h"
 #include "model/synthetic_tokenizer.h"
+#include "model/synthetic_vocabulary.h"
 
 namespace kvs {
 namespace {
@@ -62,6 +63,8 @@ void fill_parallel(const std::vector<FillJob>& jobs, std::uint64_t seed) {
     for (auto& t : threads) t.join();
 }
 
+Result<std::shared_ptr<Model>> make_random_model(const ModelConfig& c, const std::string& source, std::uint64_t seed);
+
 Tensor ones(int n) {
     Tensor t = Tensor::vector(n);
     std::fill(t.data.begin(), t.data.end(), 1.0f);
@@ -70,15 +73,35 @@ Tensor ones(int n) {
 
 }  // namespace
 
+Result<std::shared_ptr<Model>> make_synthetic_model(const std::string& preset, const SyntheticOptions& options) {
+    KVS_ASSIGN(ModelPreset p, find_model_preset(preset));
+    if (options.layers < 0)
+        return err("synthetic model '", preset, "': layers must be positive (0 = the preset's ", p.config.n_layers,
+                   "), got ", options.layers);
+    ModelConfig c = p.config;
+    if (options.layers > 0) c.n_layers = options.layers;
+    // The tokenizer first: a named file that does not fit fails before gigabytes are drawn.
+    SyntheticTokenizerRequest request;
+    request.vocabulary = p.vocabulary;
+    request.model_name = p.display_name;
+    request.vocab_size = c.vocab_size;
+    request.tokenizer = options.tokenizer;
+    request.search_dirs = options.search_dirs;
+    KVS_ASSIGN(SyntheticTokenizer tok, synthetic_tokenizer(request));
+    KVS_ASSIGN(auto model, make_random_model(c, "synthetic:" + preset, options.seed));
+    model->tokenizer = std::move(tok.tokenizer);
+    model->tokenizer_name = std::move(tok.name);
+    model->tokenizer_note = std::move(tok.note);
+    return model;
+}
+
 Result<std::shared_ptr<Model>> make_synthetic_model(const std::string& preset, int layers_override,
                                                     std::uint64_t seed) {
-    KVS_ASSIGN(ModelPreset p, find_model_preset(preset));
-    if (layers_override < 0)
-        return err("synthetic model '", preset, "': layers must be positive (0 = the preset's ", p.config.n_layers,
-                   "), got ", layers_override);
-    ModelConfig c = p.config;
-    if (layers_override > 0) c.n_layers = layers_override;
-    return make_synthetic_model(c, "synthetic:" + preset, seed);
+    SyntheticOptions options;
+    options.layers = layers_override;
+    options.seed = seed;
+    options.tokenizer = "bytes";
+    return make_synthetic_model(preset, options);
 }
 
 Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const std::string& source,
@@ -86,6 +109,16 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const 
     if (c.vocab_size < SyntheticByteTokenizer::kMinVocab)
         return err(source, ": vocab_size ", c.vocab_size, " is below the ", SyntheticByteTokenizer::kMinVocab,
                    " ids the byte tokenizer needs");
+    KVS_ASSIGN(auto model, make_random_model(c, source, seed));
+    model->tokenizer = std::make_shared<SyntheticByteTokenizer>(c.vocab_size);
+    model->tokenizer_name = "bytes";
+    model->tokenizer_note = "one token per byte";
+    return model;
+}
+
+namespace {
+
+Result<std::shared_ptr<Model>> make_random_model(const ModelConfig& c, const std::string& source, std::uint64_t seed) {
     if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
         c.max_seq_len <= 0 || c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0)
         return err(source, ": inconsistent shape (dim ", c.dim, ", hidden ", c.hidden_dim, ", layers ", c.n_layers,
@@ -97,7 +130,6 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const 
     model->config = c;
     model->source = source;
     model->format = "synthetic";
-    model->tokenizer = std::make_shared<SyntheticByteTokenizer>(c.vocab_size);
 
     const bool gpt2 = c.arch == Architecture::Gpt2;
     const int d = c.dim, h = c.hidden_dim, kv = c.kv_dim();
@@ -151,5 +183,7 @@ Result<std::shared_ptr<Model>> make_synthetic_model(const ModelConfig& c, const 
     fill_parallel(jobs, seed);
     return model;
 }
+
+}  // namespace
 
 }  // namespace kvs

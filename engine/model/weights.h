@@ -1,27 +1,71 @@
 #pragma once
-// Model weights on the host, always as F32 row-major matrices [out_features, in_features]
-// (y = W x, as in llama2.c). Loaders convert F16/BF16/Q8_0 and transpose GPT-2's Conv1D
-// [in, out] layout at load time so the forward pass sees one convention.
+// Model weights on the host as row-major matrices [out_features, in_features] (y = W x, as in
+// llama2.c). A matrix is either owned F32 values or rows used in place from the model file's
+// read-only mapping in the file's own type (F32, F16, BF16 or a ggml block type): decode reads
+// every weight once per token, so keeping Q4_0 at 0.56 bytes per value instead of converting to
+// 4 bytes is most of the speed and memory of a quantized model. GPT-2's Conv1D [in, out] layout
+// is transposed at load time into owned F32 so the forward pass sees one convention.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "model/weight_type.h"
 
 namespace kvs {
 
 struct Tensor {
-    std::vector<float> data;
+    Tensor() = default;
+    Tensor(std::vector<float> values, int r, int c) : data(std::move(values)), rows(r), cols(c) {}
+
+    std::vector<float> data;  // owned F32 values; empty when the rows are `stored` in place
     int rows = 0;  // out features (or 1 for a vector)
     int cols = 0;  // in features (or the vector length)
+    // In-place storage: rows of row_bytes(type, cols) bytes each, one after another, inside a
+    // mapping that `owner` keeps alive. Set only for matrices; vectors are always owned F32.
+    WeightType type = WeightType::F32;
+    const std::uint8_t* stored = nullptr;
+    std::shared_ptr<const void> owner;
 
-    bool empty() const { return data.empty(); }
+    bool empty() const { return data.empty() && stored == nullptr; }
     std::int64_t size() const { return std::int64_t(rows) * cols; }
     static Tensor matrix(int r, int c) { return Tensor{std::vector<float>(std::size_t(r) * c), r, c}; }
     static Tensor vector(int n) { return Tensor{std::vector<float>(std::size_t(n)), 1, n}; }
+    // Rows in place in a mapping (`owner` keeps `bytes` valid).
+    static Tensor in_place(WeightType type, const std::uint8_t* bytes, int r, int c, std::shared_ptr<const void> owner) {
+        Tensor t;
+        t.rows = r;
+        t.cols = c;
+        t.type = type;
+        t.stored = bytes;
+        t.owner = std::move(owner);
+        return t;
+    }
 
-    // A copy of rows [first, first + n) of a matrix, or of elements [first, first + n) of a
-    // vector: how fused tensors (GPT-2's c_attn QKV) are split at load time.
+    // F32 values, owned or in place; nullptr when the storage is another type.
+    const float* f32() const {
+        if (stored == nullptr) return data.data();
+        return type == WeightType::F32 ? reinterpret_cast<const float*>(stored) : nullptr;
+    }
+    std::int64_t row_stride_bytes() const { return stored ? row_bytes(type, cols) : std::int64_t(cols) * 4; }
+    const std::uint8_t* row_bytes_at(int r) const {
+        return stored ? stored + std::int64_t(r) * row_stride_bytes() : reinterpret_cast<const std::uint8_t*>(data.data() + std::int64_t(r) * cols);
+    }
+    // Bytes the values occupy as stored (what one pass over the matrix reads).
+    std::int64_t storage_bytes() const { return std::int64_t(rows) * row_stride_bytes(); }
+    WeightType storage_type() const { return stored ? type : WeightType::F32; }
+    // Row r as F32 into out[cols] (dequantized with the reference decoder when stored as blocks).
+    void row_to_f32(int r, float* out) const;
+    // Rows [first, first + n) as F32 (dequantized when needed).
+    std::vector<float> rows_to_f32(int first, int n) const;
+    std::vector<float> to_f32() const { return rows_to_f32(0, rows); }
+
+    // Rows [first, first + n) of a matrix (sharing in-place storage, copying owned values), or
+    // elements [first, first + n) of a vector: how fused tensors (GPT-2's c_attn QKV) are split.
     Tensor row_slice(int first, int n) const {
+        if (stored != nullptr) return in_place(type, row_bytes_at(first), n, cols, owner);
         const bool is_vector = rows == 1;
         const int width = is_vector ? 1 : cols;
         Tensor out = is_vector ? vector(n) : matrix(n, width);
@@ -61,7 +105,14 @@ struct ModelWeights {
     std::vector<LayerWeights> layers;
     Tensor final_norm, final_norm_bias;  // [dim]
     Tensor classifier;                   // [vocab, dim]; empty when tied to token_embedding
-    std::string source_dtype = "F32";    // what the file stored: F32, F16, BF16, Q8_0
+    std::string source_dtype = "F32";    // what the file stored: F32, F16, BF16, Q8_0, ...
+
+    // Bytes of the weights as the CPU reads them (in-place rows in their own type).
+    std::int64_t storage_bytes() const;
+    // Average bytes per value of the matrices (4 for F32, 0.5625 for Q4_0): what decode reads.
+    double matrix_bytes_per_value() const;
+    // Values a decode step reads from matrices: every layer matrix and the classifier once.
+    std::int64_t decode_matrix_values() const;
 
     const Tensor& classifier_matrix() const { return classifier.empty() ? token_embedding : classifier; }
 };

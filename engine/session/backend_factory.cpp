@@ -17,10 +17,13 @@ Result<std::unique_ptr<Backend>> create_backend(const std::string& name, std::sh
     if (!model) return err("create_backend: no model loaded");
     if (name != "cpu" && name != "vulkan") return err("unknown backend '", name, "' (expected cpu or vulkan)");
     KVS_TRY(check_pool_options(options));
-    // The CPU backend (the one every request can end on) keeps an F32 cache on the host.
-    const KvLayout host = cache_layout(model->config, options, KvDtype::F32);
+    // The CPU backend (the one every request can end on) keeps the cache on the host, in the
+    // requested type.
+    const KvLayout host = cache_layout(model->config, options, options.kv_dtype);
     const Status host_fits = check_fits_in_memory(
-        host.bytes_allocated(), "the KV cache of " + std::to_string(host.capacity) + " positions (F32)",
+        host.bytes_allocated(),
+        "the KV cache of " + std::to_string(host.capacity) +
+            (options.kv_dtype == KvDtype::F16 ? " positions (F16)" : " positions (F32)"),
         "ask for fewer positions (--ctx N)");
     if (name == "cpu") {
         KVS_TRY(host_fits);

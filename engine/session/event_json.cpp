@@ -71,9 +71,12 @@ struct ToJson {
                 {"input_tokens", e.input_tokens}};
     }
     ojson operator()(const StepFinished& e) const {
-        ojson top = ojson::array();
-        for (const auto& t : e.top)
-            top.push_back({{"id", t.id}, {"probability", shortest_float(t.probability)}, {"label", t.label}});
+        const auto probs = [](const std::vector<TokenProbability>& list) {
+            ojson a = ojson::array();
+            for (const auto& t : list)
+                a.push_back({{"id", t.id}, {"probability", shortest_float(t.probability)}, {"label", t.label}});
+            return a;
+        };
         return {{"step", e.step},
                 {"sequence", e.sequence},
                 {"phase", to_string(e.phase)},
@@ -83,7 +86,12 @@ struct ToJson {
                 {"sampled_token", e.sampled_token},
                 {"sampled_label", e.sampled_label},
                 {"sampled_text", e.sampled_text},
-                {"top", top},
+                {"top", probs(e.top)},
+                {"top_filtered", probs(e.top_filtered)},
+                {"entropy", e.entropy},
+                {"argmax", e.argmax},
+                {"forced", e.forced},
+                {"sampler_token", e.sampler_token},
                 {"wall_ms", e.wall_ms},
                 {"device_ms", e.device_ms},
                 {"stops", e.stops}};
@@ -154,6 +162,17 @@ struct ToJson {
         ojson j = {{"step", e.step}};
         j.update(usage_to_json(e.usage));
         return j;
+    }
+    ojson operator()(const Rewound& e) const {
+        return {{"step", e.step}, {"sequence", e.sequence}, {"tokens", e.tokens}, {"cache_length", e.cache_length}};
+    }
+    ojson operator()(const BranchChanged& e) const {
+        return {{"step", e.step},     {"kind", to_string(e.kind)}, {"branch", e.branch},
+                {"from", e.from},     {"sequence", e.sequence},    {"fork_step", e.fork_step}};
+    }
+    ojson operator()(const BreakpointHit& e) const {
+        return {{"step", e.step},     {"sequence", e.sequence}, {"breakpoint", e.breakpoint},
+                {"spec", e.spec},     {"detail", e.detail}};
     }
 };
 
@@ -315,6 +334,14 @@ Event event_from(const json& j, const std::string& type) {
         e.sampled_text = get<std::string>(j, "sampled_text");
         for (const auto& t : j.at("top"))
             e.top.push_back({get<int>(t, "id"), get<float>(t, "probability"), get<std::string>(t, "label")});
+        // The debugger's fields came later within schema 2: absent in older files.
+        if (j.contains("top_filtered"))
+            for (const auto& t : j.at("top_filtered"))
+                e.top_filtered.push_back({get<int>(t, "id"), get<float>(t, "probability"), get<std::string>(t, "label")});
+        if (j.contains("entropy")) e.entropy = get<double>(j, "entropy");
+        if (j.contains("argmax")) e.argmax = get<int>(j, "argmax");
+        if (j.contains("forced")) e.forced = get<bool>(j, "forced");
+        if (j.contains("sampler_token")) e.sampler_token = get<int>(j, "sampler_token");
         e.wall_ms = get<double>(j, "wall_ms");
         e.device_ms = get<double>(j, "device_ms");
         e.stops = get<bool>(j, "stops");
@@ -386,6 +413,25 @@ Event event_from(const json& j, const std::string& type) {
                          get<double>(j, "flops_saved")};
     }
     if (type == "pool_state") return PoolState{get<int>(j, "step"), usage_from(j)};
+    if (type == "rewound")
+        return Rewound{get<int>(j, "step"), get<int>(j, "sequence"), get<int>(j, "tokens"), get<int>(j, "cache_length")};
+    if (type == "branch_changed") {
+        BranchChanged e;
+        e.step = get<int>(j, "step");
+        const auto kind = get<std::string>(j, "kind");
+        if (kind == "created") e.kind = BranchChanged::Kind::Created;
+        else if (kind == "switched") e.kind = BranchChanged::Kind::Switched;
+        else if (kind == "dropped") e.kind = BranchChanged::Kind::Dropped;
+        else throw std::invalid_argument("unknown branch 'kind' \"" + kind + "\"");
+        e.branch = get<int>(j, "branch");
+        e.from = get<int>(j, "from");
+        e.sequence = get<int>(j, "sequence");
+        e.fork_step = get<int>(j, "fork_step");
+        return e;
+    }
+    if (type == "breakpoint_hit")
+        return BreakpointHit{get<int>(j, "step"), get<int>(j, "sequence"), get<int>(j, "breakpoint"),
+                             get<std::string>(j, "spec"), get<std::string>(j, "detail")};
     throw std::invalid_argument("unknown event type \"" + type + "\"");
 }
 

@@ -64,7 +64,7 @@ Status GenerationSession::start_ids_many(std::vector<std::vector<int>> prompts) 
     kv.set_recording(observer_ != nullptr);
     seqs_.clear();
     for (auto& p : prompts) {
-        Sequence s{kv.create_sequence(), std::move(p), 0, 0, false, false, {}, Sampler(options_.sampling), {}};
+        Sequence s{kv.create_sequence(), std::move(p), 0, 0, false, false, {}, Sampler(options_.sampling), {}, {}, -1};
         s.prompt_length = int(s.tokens.size());
         seqs_.push_back(std::move(s));
     }
@@ -219,6 +219,85 @@ bool GenerationSession::is_stop_token(int id) const {
     return std::find(model_->stop_tokens.begin(), model_->stop_tokens.end(), id) != model_->stop_tokens.end();
 }
 
+Status GenerationSession::rewind(int step) {
+    if (seqs_.size() != 1)
+        return err("rewind: the debugger works on runs of one sequence; this run has ", seqs_.size());
+    if (step < 0 || step > step_index_)
+        return err("rewind: step ", step, " is not one of the steps run so far (0..", step_index_, ")");
+    Sequence& s = seqs_.front();
+    KvPool& kv = backend_->kv();
+    // Step k computed the token at prompt + k from the one before it; to run it again, keep
+    // the tokens up to that one and the cache of every position before it.
+    const int keep = s.prompt_length + step;
+    const int cache = std::min(step == 0 ? 0 : keep - 1, kv.length(s.id));
+    KVS_TRY(kv.truncate(s.id, cache));
+    s.tokens.resize(std::size_t(keep));
+    if (std::size_t(step) < s.sampler_states.size()) {
+        s.sampler.set_state(s.sampler_states[std::size_t(step)]);
+        s.sampler_states.resize(std::size_t(step));
+    }
+    // Full attention matrices keep the rows and keys of the positions still cached.
+    for (auto& [key, m] : s.full_attention) {
+        int old = 0;
+        while (std::size_t(old + 1) * std::size_t(old + 1) <= m.size()) ++old;
+        const int n = std::min(old, cache);
+        std::vector<float> cropped(std::size_t(n) * std::size_t(n));
+        for (int q = 0; q < n; ++q)
+            std::copy_n(m.begin() + std::ptrdiff_t(q) * old, n, cropped.begin() + std::ptrdiff_t(q) * n);
+        m = std::move(cropped);
+    }
+    if (step == 0) {
+        s.prefilled = false;
+        s.reused = 0;
+        prefilled_ = false;
+    }
+    s.done = false;
+    s.stop_reason.clear();
+    s.forced = -1;
+    step_index_ = step;
+    finished_ = run_finished_emitted_ = false;
+    stop_reason_.clear();
+    publish_block_events();
+    publish(Rewound{step, s.id, keep, cache});
+    return {};
+}
+
+Status GenerationSession::force_next(int token) {
+    if (seqs_.size() != 1)
+        return err("force: the debugger works on runs of one sequence; this run has ", seqs_.size());
+    if (token < 0 || token >= model_->config.vocab_size)
+        return err("force: token id ", token, " is outside the vocabulary (0..", model_->config.vocab_size - 1, ")");
+    if (finished_) return err("force: the run has finished (", stop_reason_, "); rewind first");
+    seqs_.front().forced = token;
+    return {};
+}
+
+Result<GenerationSession::Parked> GenerationSession::fork_active() {
+    if (seqs_.size() != 1)
+        return err("branch: the debugger works on runs of one sequence; this run has ", seqs_.size());
+    KVS_ASSIGN(const int id, backend_->kv().fork(seqs_.front().id));
+    publish_block_events();
+    Parked p{seqs_.front(), step_index_, prefilled_, finished_, run_finished_emitted_, stop_reason_};
+    p.seq.id = id;
+    return p;
+}
+
+GenerationSession::Parked GenerationSession::swap_active(Parked run) {
+    Parked old{std::move(seqs_.front()), step_index_, prefilled_, finished_, run_finished_emitted_, stop_reason_};
+    seqs_.front() = std::move(run.seq);
+    step_index_ = run.step_index;
+    prefilled_ = run.prefilled;
+    finished_ = run.finished;
+    run_finished_emitted_ = run.run_finished_emitted;
+    stop_reason_ = std::move(run.stop_reason);
+    return old;
+}
+
+void GenerationSession::release(const Parked& run) {
+    backend_->kv().remove(run.seq.id);
+    publish_block_events();
+}
+
 // One forward pass over the sequences `batch` (indices into seqs_), sampling a token for each.
 Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vector<std::size_t>& batch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -256,12 +335,22 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
     ForwardOutput out;
     KVS_TRY(backend_->forward(fb, out));
     std::vector<int> sampled(batch.size());
-    std::vector<std::vector<TokenProbabilityPair>> tops(batch.size());
+    std::vector<std::vector<TokenProbabilityPair>> tops(batch.size()), filtered(batch.size());
+    std::vector<double> entropies(batch.size(), 0.0);
+    std::vector<int> argmaxes(batch.size(), -1);
     for (std::size_t k = 0; k < batch.size(); ++k) {
         const std::span<const float> logits(out.logits.data() + std::size_t(out.first_logit_row[k]) * vocab,
                                             std::size_t(vocab));
-        sampled[k] = seqs_[batch[k]].sampler.sample(logits);
+        Sequence& s = seqs_[batch[k]];
+        if (s.sampler_states.size() <= std::size_t(step_index_)) s.sampler_states.resize(std::size_t(step_index_) + 1);
+        s.sampler_states[std::size_t(step_index_)] = s.sampler.state();
+        sampled[k] = s.sampler.sample(logits);
         tops[k] = Sampler::top_probabilities(logits, options_.top_report);
+        if (observer_) {
+            filtered[k] = s.sampler.filtered_probabilities(logits, options_.top_report);
+            entropies[k] = Sampler::entropy(logits);
+            argmaxes[k] = Sampler::argmax(logits);
+        }
     }
     const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     elapsed_ms_ += wall_ms;
@@ -279,8 +368,11 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
     StepResult result;
     for (std::size_t k = 0; k < batch.size(); ++k) {
         Sequence& s = seqs_[batch[k]];
-        const int token = sampled[k];
+        const int token = s.forced >= 0 ? s.forced : sampled[k];
         StepFinished done;
+        done.forced = s.forced >= 0;
+        done.sampler_token = sampled[k];
+        s.forced = -1;
         done.step = step_index_;
         done.sequence = s.id;
         done.phase = phase;
@@ -291,6 +383,9 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
         done.sampled_label = label(token);
         done.sampled_text = is_stop_token(token) || !model_->tokenizer ? "" : model_->tokenizer->decode_piece(s.tokens.back(), token);
         for (const auto& p : tops[k]) done.top.push_back({p.id, p.probability, label(p.id)});
+        for (const auto& p : filtered[k]) done.top_filtered.push_back({p.id, p.probability, label(p.id)});
+        done.entropy = entropies[k];
+        done.argmax = argmaxes[k];
         done.wall_ms = wall_ms;
         done.device_ms = out.device_ms;
 

@@ -8,6 +8,7 @@
 // then each prompt is prefilled in its own pass, in order, so that later prompts reuse the
 // blocks of earlier ones.
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,7 +74,7 @@ public:
     // Text of the generated tokens only.
     std::string generated_text(int i = 0) const;
 
-private:
+    // One sequence's state. Public so that a parked branch (below) can hold one.
     struct Sequence {
         int id = 0;
         std::vector<int> tokens;
@@ -84,8 +85,47 @@ private:
         std::string stop_reason;
         Sampler sampler;
         std::map<std::pair<int, int>, std::vector<float>> full_attention;  // Full capture: (layer, head) -> [keys, keys]
+        std::vector<std::uint64_t> sampler_states;  // the generator before each step's draw, by step
+        int forced = -1;          // token the next step takes instead of the sampler's (-1: none)
     };
 
+    // Debugging, on runs of one sequence (docs/DEBUGGER.md).
+    //
+    // Goes back to just before step `step` (0: before the prefill): the tokens past
+    // prompt + step go, the cache keeps the positions of the tokens before the last one kept
+    // (blocks past them return to the pool; nothing is recomputed), the sampler's generator is
+    // as it was before that step's draw, and the run is open again. The next step recomputes
+    // step `step` exactly as it ran before (greedy or with the same random draw). Emits the
+    // pool's block events and Rewound.
+    Status rewind(int step);
+    // The next step takes `token` instead of the sampler's choice. The generator still draws,
+    // so that every later step draws what it would have drawn.
+    Status force_next(int token);
+    int step_index() const { return step_index_; }  // the next step to run
+    const Sequence& active() const { return seqs_.front(); }
+    // A narrower or wider attention capture from the next step on.
+    void set_capture(const AttentionCapture& capture) { options_.capture = capture; }
+
+    // A whole run, parked while another branch is active. Its cache is a sequence of the pool
+    // that shares blocks with the other branches (reference counted).
+    struct Parked {
+        Sequence seq;
+        int step_index = 0;
+        bool prefilled = false;
+        bool finished = false;
+        bool run_finished_emitted = false;
+        std::string stop_reason;
+    };
+    // A copy of the active run whose cache is a fork of the active sequence's: every block
+    // shared, nothing copied until one of them writes into a shared block.
+    Result<Parked> fork_active();
+    // Makes `run` the active run; returns the one that was active.
+    Parked swap_active(Parked run);
+    // Gives a parked run's blocks back to the pool (those no other branch holds are freed).
+    void release(const Parked& run);
+
+
+private:
     Result<StepResult> compute_step(Phase phase, const std::vector<std::size_t>& batch);
     void attach_prefix(Sequence& s);
     void publish(const Event& e);

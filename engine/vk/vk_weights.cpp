@@ -36,18 +36,25 @@ struct Upload {
         if (as_f16 && t.cols % 2 != 0)
             return err("Vulkan F16 weights need even row widths; ", what, " has ", t.cols, " columns");
         KVS_ASSIGN(d.buffer, Buffer::create(ctx, d.bytes(), MemoryUse::Device));
-        if (as_f16) {
-            // Converted in slices so a large matrix never needs a second full-size host copy.
-            constexpr std::size_t kSlice = std::size_t(1) << 22;
-            std::vector<std::uint16_t> halves;
-            for (std::size_t done = 0; done < t.data.size(); done += kSlice) {
-                const std::size_t n = std::min(kSlice, t.data.size() - done);
-                halves.resize(n);
-                for (std::size_t i = 0; i < n; ++i) halves[i] = f32_to_f16(t.data[done + i]);
-                KVS_TRY(uploader.upload(d.buffer, done * 2, halves.data(), n * 2));
-            }
+        if (!as_f16 && t.f32() != nullptr) {
+            KVS_TRY(uploader.upload(d.buffer, 0, t.f32(), d.bytes()));
         } else {
-            KVS_TRY(uploader.upload(d.buffer, 0, t.data.data(), d.bytes()));
+            // Decoded (from the file's type) and converted in slices of rows, so a large matrix
+            // never needs a second full-size host copy.
+            const int slice_rows = std::max(1, int((std::size_t(1) << 22) / std::size_t(std::max(1, t.cols))));
+            std::vector<std::uint16_t> halves;
+            for (int r0 = 0; r0 < t.rows; r0 += slice_rows) {
+                const int nr = std::min(slice_rows, t.rows - r0);
+                const std::vector<float> values = t.rows_to_f32(r0, nr);
+                const std::size_t first = std::size_t(r0) * std::size_t(t.cols);
+                if (as_f16) {
+                    halves.resize(values.size());
+                    for (std::size_t i = 0; i < values.size(); ++i) halves[i] = f32_to_f16(values[i]);
+                    KVS_TRY(uploader.upload(d.buffer, first * 2, halves.data(), halves.size() * 2));
+                } else {
+                    KVS_TRY(uploader.upload(d.buffer, first * 4, values.data(), values.size() * 4));
+                }
+            }
         }
         const auto& lim = ctx.limits();
         d.chunks = plan_row_chunks(d.rows, d.cols, as_f16 ? 2 : 4, lim.max_storage_range, lim.storage_offset_align);

@@ -38,7 +38,7 @@ public:
 
     std::string name() const override { return "vulkan"; }
     std::string device_name() const override { return ctx_->device_name(); }
-    int weight_bytes() const override { return options_.f16_weights ? 2 : 4; }
+    double weight_bytes() const override { return options_.f16_weights ? 2.0 : 4.0; }
 
     // Greedy decoding on the device (default sequence): runs the pass and returns argmax of the
     // last logits, reading back one integer instead of the vocabulary.

@@ -42,6 +42,11 @@ std::vector<Event> sample_events() {
     step.sampled_label = "a, \"quoted\" label";
     step.sampled_text = "line\nbreak";
     step.top = {{47, 0.5f, "a"}, {48, 0.1f, "b"}};
+    step.top_filtered = {{48, 1.0f, "b"}};
+    step.entropy = 1.5;
+    step.argmax = 47;
+    step.forced = true;
+    step.sampler_token = 47;
     step.wall_ms = 1.25;
 
     AttentionEvent att;
@@ -68,7 +73,10 @@ std::vector<Event> sample_events() {
             RunFinished{2, 1, "limit", 3.5, {{0, 1, "limit"}, {1, 0, "eos"}}},
             BlockEvent{1, BlockEventKind::Copied, 5, 1, 0, 3, 1},
             PrefixHit{0, 1, 3, 2, 0, 2, 1234.5},
-            pool};
+            pool,
+            Rewound{3, 0, 7, 6},
+            BranchChanged{3, BranchChanged::Kind::Switched, 2, 1, 4, 3},
+            BreakpointHit{5, 0, 2, "text=a, \"b\"", "text 'a'"}};
 }
 
 std::string read_file(const QString& path) {

@@ -17,9 +17,10 @@ using namespace kvs;
 namespace {
 
 float max_diff(const Tensor& a, const Tensor& b) {
-    if (a.rows != b.rows || a.cols != b.cols || a.data.size() != b.data.size()) return INFINITY;
+    if (a.rows != b.rows || a.cols != b.cols || a.empty() != b.empty()) return INFINITY;
+    const std::vector<float> av = a.to_f32(), bv = b.to_f32();  // matrices may be in place, in the file's type
     float worst = 0.0f;
-    for (std::size_t i = 0; i < a.data.size(); ++i) worst = std::max(worst, std::fabs(a.data[i] - b.data[i]));
+    for (std::size_t i = 0; i < av.size(); ++i) worst = std::max(worst, std::fabs(av[i] - bv[i]));
     return worst;
 }
 
@@ -125,16 +126,48 @@ private slots:
         float worst_excess = -1.0f, any_change = 0.0f;
         const auto& a = original_->weights.layers;
         const auto& b = g->weights.layers;
-        for (std::size_t l = 0; l < a.size(); ++l)
-            for (std::size_t i = 0; i < a[l].wq.data.size(); ++i) {
-                const float x = a[l].wq.data[i], diff = std::fabs(b[l].wq.data[i] - x);
+        for (std::size_t l = 0; l < a.size(); ++l) {
+            const std::vector<float> av = a[l].wq.to_f32(), bv = b[l].wq.to_f32();
+            for (std::size_t i = 0; i < av.size(); ++i) {
+                const float x = av[i], diff = std::fabs(bv[i] - x);
                 worst_excess = std::max(worst_excess, diff - (std::fabs(x) / 2048 + std::ldexp(1.0f, -25)));
                 any_change = std::max(any_change, diff);
             }
+        }
         QVERIFY2(worst_excess <= 0.0f, qPrintable(QString("wq off by %1 beyond F16 rounding").arg(worst_excess)));
         QVERIFY(any_change > 0.0f);  // the file really stored halves
         const std::vector<int> expected(std::begin(test::kStoriesGreedyIds), std::end(test::kStoriesGreedyIds));
         QCOMPARE(greedy_ids(g), expected);
+    }
+
+    // Q8_0 matrices stay Q8_0, in place in the file's mapping, and the CPU backend's byte
+    // count follows them. stories260K: dim 64, hidden 172, 5 layers, kv_dim 32, vocab 512, tied
+    // classifier. Rows of 64 are 2 blocks of 34 bytes; rows of 172 values are not whole blocks of
+    // 32, so w_down ([64, 172]) is written as F16. Per layer: wq and wo 64 rows x 68 bytes =
+    // 4352 each, wk and wv 32 x 68 = 2176 each, w_gate and w_up 172 x 68 = 11696 each, w_down
+    // 64 x 172 x 2 = 22016: 58464 bytes for 4096 + 2 x 2048 + 4096 + 2 x 11008 + 11008 = 45312
+    // values. The token embedding (the classifier) is 512 x 68 = 34816 bytes for 32768 values.
+    void q8GgufStaysInPlaceAndCountsItsBytes() {
+        const auto g = write_and_load(GgmlType::Q8_0, "stories260K-q8_0.gguf");
+        const LayerWeights& l = g->weights.layers[0];
+        QCOMPARE(int(l.wq.storage_type()), int(WeightType::Q8_0));
+        QVERIFY(l.wq.stored != nullptr && l.wq.data.empty());
+        QCOMPARE(l.wq.storage_bytes(), std::int64_t(4352));
+        QCOMPARE(l.w_gate.storage_bytes(), std::int64_t(11696));
+        QCOMPARE(int(l.w_down.storage_type()), int(WeightType::F16));
+        QCOMPARE(l.w_down.storage_bytes(), std::int64_t(22016));
+        QCOMPARE(g->weights.token_embedding.storage_bytes(), std::int64_t(34816));
+        auto backend = create_backend("cpu", g, BackendOptions{}, nullptr);
+        QVERIFY(backend.ok());
+        QCOMPARE((*backend)->weight_bytes(), (5.0 * 58464 + 34816) / (5.0 * 45312 + 32768));
+        // Norm weights are the only copies: 5 x 2 x 64 + 64 floats.
+        QCOMPARE(g->weights.storage_bytes(), std::int64_t(5 * 58464 + 34816 + (5 * 2 * 64 + 64) * 4));
+        const std::vector<int> expected(std::begin(test::kStoriesGreedyIds), std::end(test::kStoriesGreedyIds));
+        const auto ids = greedy_ids(g);
+        int same = 0;
+        while (same < int(ids.size()) && same < int(expected.size()) && ids[std::size_t(same)] == expected[std::size_t(same)]) ++same;
+        qInfo("Q8_0 stories260K: the first %d of %d greedy ids equal the F32 model's", same, int(expected.size()));
+        QVERIFY(same >= 5 + 8);  // the prompt and several generated tokens agree despite 8-bit weights
     }
 };
 

@@ -86,11 +86,11 @@ private slots:
         // The folder holds Q/K in Hugging Face's row order, which the loader keeps as is.
         const auto& a = original_->weights.layers[2];
         const auto& b = hf->weights.layers[2];
-        QCOMPARE(b.wq.data, test::permute_for_half_rotation(a.wq, 8).data);
-        QCOMPARE(b.wk.data, test::permute_for_half_rotation(a.wk, 4).data);
-        QVERIFY(b.wq.data != a.wq.data);
-        QCOMPARE(b.wv.data, a.wv.data);
-        QCOMPARE(b.w_down.data, a.w_down.data);
+        QCOMPARE(b.wq.to_f32(), test::permute_for_half_rotation(a.wq, 8).data);
+        QCOMPARE(b.wk.to_f32(), test::permute_for_half_rotation(a.wk, 4).data);
+        QVERIFY(b.wq.to_f32() != a.wq.to_f32());
+        QCOMPARE(b.wv.to_f32(), a.wv.to_f32());
+        QCOMPARE(b.w_down.to_f32(), a.w_down.to_f32());
     }
 
     void tokenizerJsonMatchesTheSentencePieceVocabulary() {
@@ -135,6 +135,10 @@ private slots:
         o.dtype = "F16";
         const auto hf = write_and_load("f16", o);
         QCOMPARE(hf->weights.source_dtype, std::string("F16"));
+        // Matrices stay in the mapped file as F16; norm weights are F32 copies.
+        QCOMPARE(int(hf->weights.layers[1].w_up.storage_type()), int(WeightType::F16));
+        QVERIFY(hf->weights.layers[1].w_up.stored != nullptr && hf->weights.layers[1].w_up.data.empty());
+        QCOMPARE(hf->weights.layers[1].w_up.storage_bytes(), std::int64_t(172 * 64 * 2));
         const float diff = max_abs_diff(sequence_logits(hf), sequence_logits(original_));
         qInfo("F16 folder: max logit difference %g", diff);
         QVERIFY2(diff > 0.0f && diff < 0.05f, qPrintable(QString::number(diff)));
@@ -146,6 +150,10 @@ private slots:
         o.dtype = "BF16";
         const auto hf = write_and_load("bf16", o);
         QCOMPARE(hf->weights.source_dtype, std::string("BF16"));
+        // Matrices stay in the mapped file as BF16; norm weights are F32 copies.
+        QCOMPARE(int(hf->weights.layers[1].w_up.storage_type()), int(WeightType::BF16));
+        QVERIFY(hf->weights.layers[1].w_up.stored != nullptr && hf->weights.layers[1].w_up.data.empty());
+        QCOMPARE(hf->weights.layers[1].w_up.storage_bytes(), std::int64_t(172 * 64 * 2));
         const float diff = max_abs_diff(sequence_logits(hf), sequence_logits(original_));
         qInfo("BF16 folder: max logit difference %g", diff);
         QVERIFY2(diff > 0.0f && diff < 0.5f, qPrintable(QString::number(diff)));

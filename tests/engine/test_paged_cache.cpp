@@ -44,6 +44,7 @@ private slots:
         const BlockTable& t = paged->kv().table(Backend::kDefaultSequence);
         QCOMPARE(t.length(), 61);  // 5 prompt tokens and 56 fed back
         QCOMPARE(t.logical_blocks(), paged->kv_layout().blocks_for(61));
+        test::verify_block_order(t);
         for (int layer : {0, 4}) {
             std::vector<float> kp, vp, kc, vc;
             QVERIFY(paged->read_kv(layer, 3, kp, vp).ok());

@@ -122,12 +122,12 @@ private slots:
                 // x = embedding; xn = rmsnorm(x) * w; q_head = Wq[head rows] xn; rope(q_head, pos)
                 std::vector<double> x(d), q(hd);
                 double ss = 0;
-                for (int i = 0; i < d; ++i) ss += double(w.token_embedding.data[std::size_t(token) * d + i]) * w.token_embedding.data[std::size_t(token) * d + i];
+                for (int i = 0; i < d; ++i) ss += double(w.token_embedding.f32()[std::size_t(token) * d + i]) * w.token_embedding.f32()[std::size_t(token) * d + i];
                 const double inv = 1.0 / std::sqrt(ss / d + c.norm_eps);
-                for (int i = 0; i < d; ++i) x[i] = w.token_embedding.data[std::size_t(token) * d + i] * inv * w.layers[0].attn_norm.data[i];
+                for (int i = 0; i < d; ++i) x[i] = w.token_embedding.f32()[std::size_t(token) * d + i] * inv * w.layers[0].attn_norm.data[i];
                 for (int j = 0; j < hd; ++j) {
                     double acc = 0;
-                    for (int i = 0; i < d; ++i) acc += double(w.layers[0].wq.data[std::size_t(ev.head * hd + j) * d + i]) * x[i];
+                    for (int i = 0; i < d; ++i) acc += double(w.layers[0].wq.f32()[std::size_t(ev.head * hd + j) * d + i]) * x[i];
                     q[j] = acc;
                 }
                 for (int j = 0; j < hd / 2; ++j) {

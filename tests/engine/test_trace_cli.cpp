@@ -156,9 +156,10 @@ private slots:
     void synthetic_trace_with_capture_filters() {
         QTemporaryDir dir;
         const QString out = dir.filePath("trace.jsonl");
-        const auto r = test::run_cli({"trace", "--synthetic", "stories260k", "--prompt", "KV", "-n", "6",
-                                      "--temperature", "0", "--out", out, "--capture", "full", "--attn-layers", "0,1",
-                                      "--attn-heads", "0,3"});
+        // The byte tokenizer, whatever vocabularies are on disk: "KV" is BOS and two bytes.
+        const auto r = test::run_cli({"trace", "--synthetic", "stories260k", "--tokenizer", "bytes", "--prompt", "KV",
+                                      "-n", "6", "--temperature", "0", "--out", out, "--capture", "full",
+                                      "--attn-layers", "0,1", "--attn-heads", "0,3"});
         QVERIFY2(r.exit_code == 0, qPrintable(r.err));
         TraceSummary s;
         check_trace(out, {}, s);
@@ -177,9 +178,9 @@ private slots:
     void uncached_trace_keeps_the_kv_formula() {
         QTemporaryDir dir;
         const QString out = dir.filePath("trace.jsonl"), csv = dir.filePath("csv");
-        const auto r = test::run_cli({"trace", "--synthetic", "gpt2-124m", "--layers", "2", "--prompt", "ab", "-n",
-                                      "4", "--temperature", "0", "--no-cache", "--out", out, "--csv", csv,
-                                      "--attn-heads", "5"});
+        const auto r = test::run_cli({"trace", "--synthetic", "gpt2-124m", "--layers", "2", "--tokenizer", "bytes",
+                                      "--prompt", "ab", "-n", "4", "--temperature", "0", "--no-cache", "--out", out,
+                                      "--csv", csv, "--attn-heads", "5"});
         QVERIFY2(r.exit_code == 0, qPrintable(r.err));
         TraceSummary s;
         check_trace(out, csv, s);

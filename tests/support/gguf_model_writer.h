@@ -1,24 +1,8 @@
 #pragma once
-// Writes a whole kvs::Model as GGUF (llama or gpt2 layout, llama.cpp's tensor and metadata
-// names), so that loaders can be checked by round trip.
-#include <string>
-#include <vector>
-
-#include "core/result.h"
-#include "model/gguf_types.h"
-#include "model/model.h"
+// The engine's GGUF model writer (model/gguf_model_writer.h), under the names the tests use.
+#include "model/gguf_model_writer.h"
 
 namespace kvs::test {
-
-struct GgufModelWriteOptions {
-    GgmlType matrix_type = GgmlType::F32;  // for 2-D weights; 1-D tensors are always F32
-    std::uint32_t alignment = 32;
-    std::vector<std::string> omit;  // metadata keys or tensor names left out (broken-file tests)
-};
-
-// The model's tokenizer must be a SentencePieceBpe (llama) or a ByteLevelBpe (gpt2); its
-// vocabulary is stored as tokenizer.ggml.* (spaces become U+2581 for llama2.c vocabularies).
-// Block types need rows that are a whole number of blocks; other matrices fall back to F16.
-Status write_model_gguf(const Model& model, const std::string& path, const GgufModelWriteOptions& options = {});
-
+using kvs::GgufModelWriteOptions;
+using kvs::write_model_gguf;
 }  // namespace kvs::test

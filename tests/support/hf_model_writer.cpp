@@ -26,14 +26,15 @@ struct TensorList {
     };
     std::vector<Entry> entries;
 
-    void linear(const std::string& name, const Tensor& t) { entries.push_back({name, {t.rows, t.cols}, t.data}); }
-    void vec(const std::string& name, const Tensor& t) { entries.push_back({name, {t.cols}, t.data}); }
+    void linear(const std::string& name, const Tensor& t) { entries.push_back({name, {t.rows, t.cols}, t.to_f32()}); }
+    void vec(const std::string& name, const Tensor& t) { entries.push_back({name, {t.cols}, t.to_f32()}); }
     // GPT-2 Conv1D: the [out, in] matrix stored as [in, out].
     void conv1d(const std::string& name, const Tensor& t) {
-        std::vector<float> v(t.data.size());
+        const std::vector<float> data = t.to_f32();
+        std::vector<float> v(data.size());
         for (int o = 0; o < t.rows; ++o)
             for (int i = 0; i < t.cols; ++i)
-                v[std::size_t(i) * std::size_t(t.rows) + std::size_t(o)] = t.data[std::size_t(o) * std::size_t(t.cols) + std::size_t(i)];
+                v[std::size_t(i) * std::size_t(t.rows) + std::size_t(o)] = data[std::size_t(o) * std::size_t(t.cols) + std::size_t(i)];
         entries.push_back({name, {t.cols, t.rows}, std::move(v)});
     }
 };
@@ -41,14 +42,17 @@ struct TensorList {
 // Matrices stacked by rows ([a, n] + [b, n] -> [a + b, n]) or vectors concatenated.
 Tensor stack_rows(const std::vector<const Tensor*>& parts) {
     Tensor out;
-    for (const Tensor* p : parts) out.data.insert(out.data.end(), p->data.begin(), p->data.end());
+    for (const Tensor* p : parts) {
+        const std::vector<float> v = p->to_f32();
+        out.data.insert(out.data.end(), v.begin(), v.end());
+    }
     const bool vectors = parts.front()->rows == 1;
     out.cols = vectors ? int(out.data.size()) : parts.front()->cols;
     out.rows = vectors ? 1 : int(out.data.size()) / out.cols;
     return out;
 }
 
-Tensor as_vector(const Tensor& column) { return Tensor{column.data, 1, int(column.data.size())}; }
+Tensor as_vector(const Tensor& column) { return Tensor{column.to_f32(), 1, int(column.size())}; }
 
 Status write_weights(const TensorList& list, const fs::path& dir, const HfWriteOptions& o) {
     std::vector<const TensorList::Entry*> kept;
@@ -166,12 +170,13 @@ json llama_tokenizer_json(const SentencePieceVocab& v) {
 
 Tensor permute_for_half_rotation(const Tensor& w, int n_heads) {
     const int head_dim = w.rows / n_heads, half = head_dim / 2;
+    const std::vector<float> values = w.to_f32();
     Tensor out = Tensor::matrix(w.rows, w.cols);
     for (int h = 0; h < n_heads; ++h)
         for (int i = 0; i < half; ++i)
             for (int j = 0; j < 2; ++j) {
                 // Pair i of the head, element j: adjacent row 2i + j moves to row j * half + i.
-                const float* src = w.data.data() + std::size_t(h * head_dim + 2 * i + j) * std::size_t(w.cols);
+                const float* src = values.data() + std::size_t(h * head_dim + 2 * i + j) * std::size_t(w.cols);
                 float* dst = out.data.data() + std::size_t(h * head_dim + j * half + i) * std::size_t(w.cols);
                 std::copy_n(src, w.cols, dst);
             }
@@ -197,7 +202,7 @@ Status write_hf_llama(const Model& model, const std::string& dir_text, const HfW
         t.linear(b + "self_attn.v_proj.weight", L.wv);
         if (c.qkv_bias) {
             // A bias is a one-column matrix for the row permutation.
-            const auto column = [](const Tensor& v) { return Tensor{v.data, v.cols, 1}; };
+            const auto column = [](const Tensor& v) { return Tensor{v.to_f32(), v.cols, 1}; };
             t.vec(b + "self_attn.q_proj.bias", as_vector(permute_for_half_rotation(column(L.bq), c.n_heads)));
             t.vec(b + "self_attn.k_proj.bias", as_vector(permute_for_half_rotation(column(L.bk), c.n_kv_heads)));
             t.vec(b + "self_attn.v_proj.bias", L.bv);

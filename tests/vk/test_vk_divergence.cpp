@@ -23,7 +23,7 @@ struct Checkpoint {
     RowMatrix value;
 };
 
-Eigen::Map<const RowMatrix> mat(const Tensor& t) { return {t.data.data(), t.rows, t.cols}; }
+Eigen::Map<const RowMatrix> mat(const Tensor& t) { return {t.f32(), t.rows, t.cols}; }  // F32, owned or in place
 cpu::ConstRowVectorMap vec(const Tensor& t) { return {t.data.data(), t.cols}; }
 
 RowMatrix linear(const RowMatrix& in, const Tensor& w, const Tensor& b) {
@@ -191,7 +191,9 @@ private slots:
     // is reported at exactly that layer and op, not earlier and not as a generic logit error.
     void plantedFaultIsLocated() {
         auto faulty = std::make_shared<Model>(*stories_);
-        faulty->weights.layers[2].wo.data[5] += 0.5f;
+        Tensor& wo = faulty->weights.layers[2].wo;
+        wo = Tensor{wo.to_f32(), wo.rows, wo.cols};  // an owned copy (the file's rows are read-only)
+        wo.data[5] += 0.5f;
         const Divergence d = check(faulty, *stories_, ids_);
         QVERIFY2(d.error.empty(), d.error.c_str());
         QVERIFY(d.found);

@@ -53,7 +53,7 @@ private slots:
         // spread) keeps a 3x margin; a wrong kernel moves logits by O(rms).
         QVERIFY2(r.max_diff <= 2e-2f, qPrintable(QString("max diff %1 at step %2").arg(r.max_diff).arg(r.worst_step)));
         QCOMPARE(vk->cache_length(), 6);
-        QCOMPARE(vk->weight_bytes(), 2);
+        QCOMPARE(vk->weight_bytes(), 2.0);
 
         // Per-op GPU times of a decode step cover both layers and the chunked classifier.
         ForwardOutput out;

@@ -34,6 +34,7 @@ private slots:
         qInfo("max |logit paged - contiguous| = %g", r.max_diff);
         QVERIFY2(r.max_diff <= 1e-5f, qPrintable(QString("max diff %1 at step %2").arg(r.max_diff).arg(r.worst_step)));
         QCOMPARE(r.ids, known_);
+        test::verify_block_order(paged->kv().table(Backend::kDefaultSequence));
         for (int layer : {0, 4}) {
             std::vector<float> kp, vp, kc, vc;
             QVERIFY(paged->read_kv(layer, 1, kp, vp).ok());

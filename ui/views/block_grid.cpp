@@ -136,7 +136,7 @@ void BlockGrid::paintEvent(QPaintEvent*) {
         const bool shared = b.refcount > 1;
         const bool mine = std::find(b.holders.begin(), b.holders.end(), selected) != b.holders.end();
         if (mine) {
-            p.setPen(QPen(QColor(255, 127, 14), 2));
+            p.setPen(QPen(selected_sequence_frame_color(), 2));
             p.setBrush(Qt::NoBrush);
             p.drawRect(r.adjusted(1, 1, -1, -1));
         }

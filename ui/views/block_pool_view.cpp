@@ -23,7 +23,8 @@ const char* kHelp =
     "every layer's keys and values. A sequence holds whole blocks, listed in its block table (right): "
     "logical block i of the sequence is physical block table[i], wherever that lies in the pool. A block "
     "referred to by several sequences (a shared prompt prefix, a fork) is framed with its reference count; "
-    "the first sequence to write into a shared, partly filled block copies it first (copy on write). The "
+    "the first sequence to write into a shared, partly filled block copies it first (copy on write). Blocks "
+    "of the selected sequence have an orange frame. The "
     "last block of a sequence fills as it grows: the unfilled part is the only memory paging wastes. Hatched "
     "blocks are cached: no sequence holds them, but the prefix cache keeps their tokens for a later prompt "
     "until the pool needs them. Hover a block to see whose positions it holds; click it to select its sequence.";
@@ -93,6 +94,7 @@ void BlockPoolView::updateLegend() {
     QString html;
     for (const auto& s : seqs) html += swatch(sequence_color(s.sequence), tr("sequence %1").arg(s.sequence));
     html += swatch(QColor(40, 40, 40), tr("shared (reference count)"), true);
+    html += swatch(selected_sequence_frame_color(), tr("frame: selected sequence"));
     html += swatch(QColor(200, 200, 200), tr("cached (hatched)"));
     html += swatch(Qt::white, tr("free"));
     legend_->setText(html);

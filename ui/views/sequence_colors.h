@@ -10,4 +10,7 @@ inline QColor sequence_color(int sequence) {
     return QColor::fromHsv(hue, 150, 215);
 }
 
+// The frame of the selected sequence's blocks (block grid and its legend).
+inline QColor selected_sequence_frame_color() { return QColor(255, 127, 14); }
+
 }  // namespace kvs::ui

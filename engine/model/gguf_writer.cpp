@@ -1,4 +1,4 @@
-#include "gguf_writer.h"
+#include "model/gguf_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "model/quantize.h"
 
-namespace kvs::test {
+namespace kvs {
 
 namespace {
 
@@ -139,4 +139,4 @@ Status write_file(const std::string& path, std::span<const std::uint8_t> bytes) 
 
 Status GgufWriter::write(const std::string& path) const { return write_file(path, bytes()); }
 
-}  // namespace kvs::test
+}  // namespace kvs

@@ -1,11 +1,12 @@
-#include "gguf_model_writer.h"
+#include "model/gguf_model_writer.h"
 
-#include "gguf_writer.h"
+#include "model/gguf_writer.h"
 #include "model/byte_level_bpe.h"
+#include "model/llama2c_writer.h"
 #include "model/weight_type.h"
 #include "model/sentencepiece_bpe.h"
 
-namespace kvs::test {
+namespace kvs {
 
 namespace {
 
@@ -17,13 +18,13 @@ public:
     void put(const std::string& name, const Tensor& t) {
         if (t.empty()) return;
         if (t.rows == 1) {
-            w_.add_tensor(name, {t.cols}, GgmlType::F32, t.data);
+            w_.add_tensor(name, {t.cols}, GgmlType::F32, t.to_f32());
             return;
         }
         GgmlType type = matrix_type_;
         if (const auto wt = weight_type_from_ggml(std::uint32_t(type)); wt && !fits_rows(*wt, t.cols))
             type = GgmlType::F16;
-        w_.add_tensor(name, {t.cols, t.rows}, type, t.data);
+        w_.add_tensor(name, {t.cols, t.rows}, type, t.to_f32());
     }
 
 private:
@@ -34,16 +35,17 @@ private:
 Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
     const bool vectors = a.rows == 1;  // biases concatenate, matrices stack their rows
     Tensor out{{}, vectors ? 1 : a.rows + b.rows + c.rows, vectors ? a.cols + b.cols + c.cols : a.cols};
-    for (const Tensor* t : {&a, &b, &c}) out.data.insert(out.data.end(), t->data.begin(), t->data.end());
+    for (const Tensor* t : {&a, &b, &c}) {
+        const std::vector<float> v = t->to_f32();
+        out.data.insert(out.data.end(), v.begin(), v.end());
+    }
     return out;
 }
 
 std::string blk(int layer, const char* name) { return "blk." + std::to_string(layer) + "." + name; }
 
 Status add_sentencepiece_vocab(GgufWriter& w, const Model& model) {
-    const auto* spm = dynamic_cast<const SentencePieceBpe*>(model.tokenizer.get());
-    if (spm == nullptr) return err("a llama model needs a SentencePiece tokenizer to be written as GGUF");
-    const SentencePieceVocab& v = spm->vocab();
+    KVS_ASSIGN(const SentencePieceVocab v, sentencepiece_vocab_of(model));
     std::vector<std::string> pieces;
     std::vector<std::int32_t> types = v.types;
     for (std::size_t id = 0; id < v.pieces.size(); ++id) {
@@ -146,4 +148,4 @@ Status write_model_gguf(const Model& model, const std::string& path, const GgufM
     return w.write(path);
 }
 
-}  // namespace kvs::test
+}  // namespace kvs
