@@ -43,14 +43,14 @@ DocsBrowser::~DocsBrowser() {
 
 bool DocsBrowser::showSection(QWidget* from, const QString& page, const QString& heading) {
     DocsBrowser* b = instance_ ? instance_ : new DocsBrowser(from ? from->window() : nullptr);
-    const bool ok = b->open(page, heading);
+    const bool ok = b->openPage(page, heading);
     b->show();
     b->raise();
     b->activateWindow();
     return ok;
 }
 
-bool DocsBrowser::open(const QString& page, const QString& heading) {
+bool DocsBrowser::openPage(const QString& page, const QString& heading) {
     shown_heading_.clear();
     const QString dir = docsDir();
     QFile file(dir + "/" + page);

@@ -19,7 +19,7 @@ public:
     static bool showSection(QWidget* from, const QString& page, const QString& heading = {});
     static DocsBrowser* instance() { return instance_; }
 
-    bool open(const QString& page, const QString& heading);
+    bool openPage(const QString& page, const QString& heading);
     QTextBrowser* browser() const { return browser_; }
     // The heading the view was scrolled to last (empty when none matched).
     QString shownHeading() const { return shown_heading_; }

@@ -72,10 +72,10 @@ private slots:
         QVERIFY(!window.stepAction()->isEnabled());
         QVERIFY(!window.runAction()->isEnabled());
         QVERIFY(!window.prefillAction()->isEnabled());
-        QTRY_VERIFY_WITH_TIMEOUT(summary_text(window).contains("finished: eos"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(summary_text(window).contains("finished: eos"), kTimeoutMs);
         // The stop token is a chip like the prompt's BOS ("↵<s>↵"), not text.
         auto* stream = window.findChild<TokenStreamView*>();
-        QTRY_VERIFY_WITH_TIMEOUT(stream->decodedText().contains("Lily"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(stream->decodedText().contains("Lily"), kTimeoutMs);
         QVERIFY(!stream->decodedText().contains("<s>"));
         QVERIFY(!stream->textPane()->toPlainText().contains("<s>"));
         QCOMPARE(TokenListModel::chipText(window.runData().tokens().back()), QString("\u21b5<s>\u21b5"));
