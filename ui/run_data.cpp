@@ -63,6 +63,10 @@ void RunData::unpark(Parked p) {
 void RunData::emitRefresh() {
     if (selected_step_ >= int(steps_.size())) selected_step_ = int(steps_.size()) - 1;
     emit cleared();
+    emitRebuilt();
+}
+
+void RunData::emitRebuilt() {
     emit runStarted();
     emit stepsAppended(0);
     emit attentionChanged();
@@ -101,12 +105,7 @@ void RunData::setSelectedSequence(int sequence) {
     refresh_ = false;
     started_ = started;
     finished_ = finished;
-    emit runStarted();
-    emit stepsAppended(0);
-    emit attentionChanged();
-    if (finished_) emit runFinished();
-    emit poolChanged();
-    emit selectionChanged();
+    emitRebuilt();
     emit sequenceChanged();
 }
 

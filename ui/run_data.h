@@ -122,6 +122,8 @@ private:
     void unpark(Parked p);
     // A rewind or a branch switch replaced what the views show: they read everything again.
     void emitRefresh();
+    // What a view needs to draw the rebuilt data from scratch (after cleared()).
+    void emitRebuilt();
     void apply(const kvs::Event& e, bool& steps_changed, bool& attention_changed);
     bool mine(int sequence) const { return sequence == selected_sequence_; }
 

@@ -227,31 +227,43 @@ void AttentionHeatmap::drawMatrix(QPainter& p, const QRect& r) {
         // no more cells a pixel than the screen shows.
         source_bin = std::max(1, int(std::floor(1.0 / std::max(sx, sy))));
         source = window_renderer_.render(*m, wanted, source_bin);
-        source_cells = window_renderer_.cells();
+        // The cells its pixels cover (a last, partial bin drawn at the size of a whole one).
+        source_cells = QRect(window_renderer_.cells().topLeft(), source.size() * source_bin);
     } else {
         const int x0 = wanted.left() / b, y0 = wanted.top() / b;
         const int x1 = std::min(builder_.cells(), (wanted.right() + b) / b);
         const int y1 = std::min(builder_.cells(), (wanted.bottom() + b) / b);
         if (x1 <= x0 || y1 <= y0) return;
-        source = builder_.image().copy(x0, y0, x1 - x0, y1 - y0);
         source_cells = QRect(x0 * b, y0 * b, (x1 - x0) * b, (y1 - y0) * b);
         source_bin = b;
+        // A repaint that changes nothing in the picture (the readout line, a hover) reuses it.
+        const DrawnKey key{builder_.pixelsColored(), builder_.fullRecolors(), win, r.size()};
+        if (!(key == drawn_key_) || drawn_.isNull()) {
+            drawn_ = builder_.image().copy(x0, y0, x1 - x0, y1 - y0);
+            drawn_key_ = key;
+            reduce(drawn_, source_bin, sx, sy);
+        }
+        source = drawn_;
     }
     if (source.isNull()) return;
     const QRectF target(r.left() + (source_cells.left() - win.left()) * sx, r.top() + (source_cells.top() - win.top()) * sy,
-                        source.width() * source_bin * sx, source.height() * source_bin * sy);
-    // More image pixels than screen pixels: Qt's smooth reduction averages every pixel it
-    // covers (no row dropped). Otherwise nearest neighbour keeps cell edges crisp.
-    if (source.width() > target.width() + 0.5 || source.height() > target.height() + 0.5) {
-        const QSize size(std::max(1, int(std::lround(std::min<double>(target.width(), source.width())))),
-                         std::max(1, int(std::lround(std::min<double>(target.height(), source.height())))));
-        source = source.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    }
+                        source_cells.width() * sx, source_cells.height() * sy);
+    if (source_bin < b) reduce(source, source_bin, sx, sy);
     p.save();
     p.setClipRect(r);
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
     p.drawImage(target, source);
     p.restore();
+}
+
+void AttentionHeatmap::reduce(QImage& image, int bin, double sx, double sy) {
+    // More image pixels than screen pixels: Qt's smooth reduction averages every pixel it
+    // covers (no row dropped). Otherwise nearest neighbour keeps cell edges crisp.
+    const double w = image.width() * bin * sx, h = image.height() * bin * sy;
+    if (image.width() <= w + 0.5 && image.height() <= h + 0.5) return;
+    const QSize size(std::max(1, int(std::lround(std::min<double>(w, image.width())))),
+                     std::max(1, int(std::lround(std::min<double>(h, image.height())))));
+    image = image.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
 }
 
 QImage AttentionHeatmap::renderMatrix(QSize size) {

@@ -78,6 +78,9 @@ protected:
 private:
     void rebuild();
     void drawMatrix(QPainter& p, const QRect& r);
+    // Reduces `image` (bin cells a pixel, at sx x sy screen pixels a cell) to the screen's
+    // resolution when it has more pixels than the screen shows.
+    static void reduce(QImage& image, int bin, double sx, double sy);
     void drawLabels(QPainter& p, const QRect& r);
     void drawLegend(QPainter& p, const QRect& r);
     QPointF cellPointAt(const QPoint& pos) const;  // fractional cell coordinates
@@ -91,6 +94,17 @@ private:
     AttentionWindowRenderer window_renderer_;
     HeatmapViewport viewport_;
     QImage legend_;  // the colour bar, one pixel wide
+    // The part of the whole-matrix image last drawn, reduced to the screen, and what it shows
+    // (pixelsColored and fullRecolors change whenever the image does).
+    struct DrawnKey {
+        qint64 pixels_colored = -1;
+        int full_recolors = -1;
+        QRectF window;
+        QSize screen;
+        bool operator==(const DrawnKey&) const = default;
+    };
+    QImage drawn_;
+    DrawnKey drawn_key_;
     QString readout_;
     QPoint drag_from_;
     bool dragging_ = false;
