@@ -119,7 +119,8 @@ void CacheAccessDiagram::paintEvent(QPaintEvent*) {
             p.drawLine(v_col.center().x(), bottom + 14, v_col.center().x(), bottom + 2);
         }
     }
-    // Legend.
+    // Legend: swatches framed, not filled again with the token's brush.
+    p.setBrush(Qt::NoBrush);
     int x = 16;
     const int y = height() - 26;
     for (const auto& [c, text] : {std::pair{kKept, tr("in the cache")}, std::pair{kRead, tr("read")},
