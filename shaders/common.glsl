@@ -11,7 +11,9 @@ float half_at(uint packed_pair, uint i) {
     return (i & 1u) == 0u ? pair.x : pair.y;
 }
 
-#ifdef WEIGHT_F16
+#if defined(WEIGHT_BLOCKS)
+#define WEIGHT_T uint  // raw words of ggml blocks (block_layout.glsl reads them)
+#elif defined(WEIGHT_F16)
 #define WEIGHT_T uint
 #define LOAD_WEIGHT(buf, i) half_at(buf[(i) >> 1], (i))
 #else

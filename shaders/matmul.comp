@@ -2,7 +2,8 @@
 // Prefill GEMM: out[m, out_col0 + r] = sum_k a[m, k] * w[r, k] for the bound row chunk of w.
 // A workgroup of 16x16 threads computes a 64x64 output block; each thread holds a 4x4 micro-tile
 // in registers (rows ty + 16i, columns tx + 16j), and each step stages 16-deep slices of a and w
-// in shared memory, so every barrier pair is followed by 256 multiply-adds per thread.
+// in shared memory, so every barrier pair is followed by 256 multiply-adds per thread. Weights
+// in block types are decoded value by value as the slices are staged.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
@@ -16,10 +17,17 @@ layout(push_constant) uniform Params {
     uint k;           // inner dimension
     uint out_stride;  // elements between output rows
     uint out_col0;    // output column of chunk row 0
+    uint w_stride;    // bytes between weight rows (block types)
 } p;
 
 layout(binding = 0) readonly buffer A { float a[]; };      // [m, k]
 layout(binding = 1) readonly buffer W { WEIGHT_T w[]; };   // [rows, k]
+#if defined(WEIGHT_BLOCKS)
+#include "block_layout.glsl"
+#define WEIGHT_AT(row, col) block_weight(row, col, p.w_stride)
+#else
+#define WEIGHT_AT(row, col) LOAD_WEIGHT(w, (row) * p.k + (col))
+#endif
 layout(binding = 2) writeonly buffer Out { float c[]; };   // [m, out_stride]
 
 shared float slice_a[DEPTH][BLOCK];  // [k][m]
@@ -40,7 +48,7 @@ void main() {
             uint row = e / DEPTH, kk = e % DEPTH;
             uint gk = k0 + kk;
             slice_a[kk][row] = (m0 + row < p.m && gk < p.k) ? a[(m0 + row) * p.k + gk] : 0.0;
-            slice_w[kk][row] = (r0 + row < p.rows && gk < p.k) ? LOAD_WEIGHT(w, (r0 + row) * p.k + gk) : 0.0;
+            slice_w[kk][row] = (r0 + row < p.rows && gk < p.k) ? WEIGHT_AT(r0 + row, gk) : 0.0;
         }
         barrier();
         [[unroll]] for (uint kk = 0u; kk < DEPTH; ++kk) {

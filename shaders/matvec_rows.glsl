@@ -17,10 +17,9 @@ void FN(uint r0) {
     for (uint s = lane; s < steps; s += lanes) {
         vec4 xlo[FN_M], xhi[FN_M];
         [[unroll]] for (uint i = 0u; i < FN_M; ++i) {
-            uint v = xrow[i] / 4u + s * (VEC / 4u);
-            xlo[i] = x4[v];
-#ifdef WEIGHT_F16
-            xhi[i] = x4[v + 1u];
+            xlo[i] = x4[(xrow[i] + step_lo(s)) / 4u];
+#ifdef WIDE
+            xhi[i] = x4[(xrow[i] + step_hi(s)) / 4u];
 #endif
         }
         [[unroll]] for (uint t = 0u; t < R; ++t) {
@@ -28,7 +27,7 @@ void FN(uint r0) {
             load_w(row[t], s, wlo, whi);
             [[unroll]] for (uint i = 0u; i < FN_M; ++i) {
                 acc[t][i] += dot(xlo[i], wlo);
-#ifdef WEIGHT_F16
+#ifdef WIDE
                 acc[t][i] += dot(xhi[i], whi);
 #endif
             }
@@ -36,7 +35,7 @@ void FN(uint r0) {
     }
     for (uint e = steps * VEC + lane; e < p.k; e += lanes) {
         [[unroll]] for (uint t = 0u; t < R; ++t) {
-            float wv = LOAD_WEIGHT(w, row[t] * p.k + e);
+            float wv = WEIGHT_AT(row[t], e);
             [[unroll]] for (uint i = 0u; i < FN_M; ++i) acc[t][i] += x[xrow[i] + e] * wv;
         }
     }

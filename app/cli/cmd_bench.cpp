@@ -57,6 +57,7 @@ nlohmann::json to_json(const Backend& backend, const Model& model, const BenchPl
     nlohmann::json j;
     const double step_bytes = decode_weight_bytes(backend, model);
     j["decode_weight_bytes_per_token"] = step_bytes;
+    j["weight_storage_bytes"] = backend.weight_storage_bytes();
     if (bandwidth > 0) j["measured_read_gb_per_s"] = bandwidth / 1e9;
     j["backend"] = backend.name();
     j["device"] = backend.device_name();
@@ -111,7 +112,9 @@ void print_text(const Backend& backend, const Model& model, const BenchPlan& pla
         std::printf("  %8d  %16s  %20s  %16s\n", f.context, off, rows, overhead);
     }
     const double step_bytes = decode_weight_bytes(backend, model);
-    std::printf("\nweight traffic: %.1f MB per decode step (%.4g bytes per matrix value)\n", step_bytes / 1e6,
+    std::printf("\nweights held: %.1f MB (%s)\n", double(backend.weight_storage_bytes()) / 1e6,
+                backend.name() == "vulkan" ? "device buffers" : "host memory");
+    std::printf("weight traffic: %.1f MB per decode step (%.4g bytes per matrix value)\n", step_bytes / 1e6,
                 backend.weight_bytes());
     if (bandwidth > 0) std::printf("measured memory read bandwidth: %.2f GB/s\n", bandwidth / 1e9);
     for (const DecodeFigure& f : r.decode) {

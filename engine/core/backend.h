@@ -127,6 +127,8 @@ public:
     // Average bytes per weight-matrix element as the backend stores them (0.5625 for Q4_0 kept
     // in its blocks): the cost model's byte counts.
     virtual double weight_bytes() const { return 4.0; }
+    // Bytes the backend holds for every weight tensor (host memory or device buffers).
+    virtual std::int64_t weight_storage_bytes() const { return 0; }
 
     // Runs the batch: checks it (here, once for every backend), grows each sequence's table,
     // executes, and commits the tables, or leaves them as they were when anything fails.

@@ -53,6 +53,7 @@ std::string CpuBackend::device_name() const {
 }
 
 double CpuBackend::weight_bytes() const { return model_->weights.matrix_bytes_per_value(); }
+std::int64_t CpuBackend::weight_storage_bytes() const { return model_->weights.storage_bytes(); }
 
 Status CpuBackend::read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
                               std::vector<float>& values) const {

@@ -22,6 +22,7 @@ public:
     std::string name() const override { return "cpu"; }
     std::string device_name() const override;
     double weight_bytes() const override;
+    std::int64_t weight_storage_bytes() const override;
     int threads() const { return products_.threads(); }
 
 protected:

@@ -20,10 +20,11 @@ void VulkanBackend::record_embedding(const Chunk& c) {
     const ModelConfig& cfg = model_->config;
     const vk::DeviceTensor& table = weights_.token_embedding;
     const bool positions = !weights_.position_embedding.empty();
-    const vk::Pipeline& p = pipeline(table.f16 ? "embed_f16" : "embed_f32");
+    const vk::Pipeline& p = pipeline(vk::weight_shader("embed", table.type));
     for (const vk::RowChunk& rc : table.chunks) {
-        const vk::EmbedParams params{std::uint32_t(c.rows), std::uint32_t(cfg.dim), rc.row0, rc.rows,
-                                     positions ? 1u : 0u,   std::uint32_t(c.first)};
+        const vk::EmbedParams params{std::uint32_t(c.rows),      std::uint32_t(cfg.dim),  rc.row0,
+                                     rc.rows,                    positions ? 1u : 0u,     std::uint32_t(c.first),
+                                     std::uint32_t(table.row_stride())};
         recorder_->dispatch(p,
                             {read(rows_), read(table.buffer, rc.offset, rc.range),
                              read(positions ? weights_.position_embedding.buffer : dummy_), write(x_)},
@@ -58,16 +59,22 @@ void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& 
     const bool gemv = rows <= int(vk::kMatvecMaxRows) || ctx_->limits().cpu || in_offset != 0;
     for (const vk::RowChunk& rc : w.chunks) {
         if (gemv) {
-            const vk::MatvecParams params{rc.rows, std::uint32_t(w.cols), in_offset, out_offset + rc.row0,
-                                          std::uint32_t(rows), std::uint32_t(w.cols), std::uint32_t(w.rows)};
-            recorder_->dispatch_2d(pipeline(w.f16 ? "matvec_f16" : "matvec_f32"),
+            const vk::MatvecParams params{rc.rows,
+                                          std::uint32_t(w.cols),
+                                          in_offset,
+                                          out_offset + rc.row0,
+                                          std::uint32_t(rows),
+                                          std::uint32_t(w.cols),
+                                          std::uint32_t(w.rows),
+                                          std::uint32_t(w.row_stride())};
+            recorder_->dispatch_2d(pipeline(vk::weight_shader("matvec", w.type)),
                                    {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
                                    std::uint32_t(groups_for(rc.rows, vk::kMatvecRowsPerGroup)),
                                    std::uint32_t(groups_for(std::uint64_t(rows), vk::kMatvecMaxRows)), label);
         } else {
             const vk::MatmulParams params{std::uint32_t(rows), rc.rows, std::uint32_t(w.cols), std::uint32_t(w.rows),
-                                          out_offset + rc.row0};
-            recorder_->dispatch_2d(pipeline(w.f16 ? "matmul_f16" : "matmul_f32"),
+                                          out_offset + rc.row0, std::uint32_t(w.row_stride())};
+            recorder_->dispatch_2d(pipeline(vk::weight_shader("matmul", w.type)),
                                    {read(in), read(w.buffer, rc.offset, rc.range), write(out)}, &params,
                                    (rc.rows + vk::kMatmulBlock - 1) / vk::kMatmulBlock,
                                    (std::uint32_t(rows) + vk::kMatmulBlock - 1) / vk::kMatmulBlock, label);

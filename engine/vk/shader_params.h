@@ -2,22 +2,30 @@
 // Push constants of every shader, field for field as declared in shaders/*.comp (all 32-bit
 // scalars, so C++ and std430 push-constant layouts agree), and the bindings each one takes.
 #include <cstdint>
+#include <string>
 #include <string_view>
+
+#include "model/weight_type.h"
 
 namespace kvs::vk {
 
+// w_stride: bytes between weight rows, read by the block-type variants (the F32 and F16 ones
+// index elements).
 struct EmbedParams {  // embed.comp
-    std::uint32_t n, dim, row0, rows, add_positions, first_row;
+    std::uint32_t n, dim, row0, rows, add_positions, first_row, w_stride;
 };
 struct NormParams {  // rms_norm.comp, layer_norm.comp
     std::uint32_t n, dim;
     float eps;
 };
 struct MatmulParams {  // matmul.comp
-    std::uint32_t m, rows, k, out_stride, out_col0;
+    std::uint32_t m, rows, k, out_stride, out_col0, w_stride;
 };
 struct MatvecParams {  // matvec.comp
-    std::uint32_t rows, k, in_offset, out_col0, m, in_stride, out_stride;
+    std::uint32_t rows, k, in_offset, out_col0, m, in_stride, out_stride, w_stride;
+};
+struct DequantizeParams {  // dequantize.comp
+    std::uint32_t rows, k, w_stride, by_unit;
 };
 struct BiasAddParams {  // bias_add.comp
     std::uint32_t n, cols;
@@ -52,22 +60,23 @@ struct ArgmaxParams {  // argmax.comp
     std::uint32_t count, offset;
 };
 
-// Storage-buffer bindings (0..bindings-1) and push-constant bytes of a shader variant.
+// Storage-buffer bindings (0..bindings-1) and push-constant bytes of a shader variant. The
+// shaders that read weight matrices are families with one variant per weight type on the
+// device, named by weight_shader(); their entry holds for every variant.
 struct PipelineShape {
     std::string_view name;
     std::uint32_t bindings;
     std::uint32_t push_bytes;
+    bool weight_family = false;
 };
 
 inline constexpr PipelineShape kPipelineShapes[] = {
-    {"embed_f32", 4, sizeof(EmbedParams)},
-    {"embed_f16", 4, sizeof(EmbedParams)},
+    {"embed", 4, sizeof(EmbedParams), true},
     {"rms_norm", 3, sizeof(NormParams)},
     {"layer_norm", 4, sizeof(NormParams)},
-    {"matmul_f32", 3, sizeof(MatmulParams)},
-    {"matmul_f16", 3, sizeof(MatmulParams)},
-    {"matvec_f32", 3, sizeof(MatvecParams)},
-    {"matvec_f16", 3, sizeof(MatvecParams)},
+    {"matmul", 3, sizeof(MatmulParams), true},
+    {"matvec", 3, sizeof(MatvecParams), true},
+    {"dequantize", 2, sizeof(DequantizeParams), true},
     {"bias_add", 2, sizeof(BiasAddParams)},
     {"rope", 3, sizeof(RopeParams)},
     {"kv_write_f32", 4, sizeof(KvWriteParams)},
@@ -82,6 +91,24 @@ inline constexpr PipelineShape kPipelineShapes[] = {
     {"add", 2, sizeof(CountParams)},
     {"argmax", 2, sizeof(ArgmaxParams)},
 };
+
+// "matvec_q4_k": the variant of a weight family for weights stored on the device as `type`.
+inline std::string weight_shader(std::string_view family, WeightType type) {
+    std::string name = std::string(family) + "_";
+    for (const char* c = to_string(type); *c; ++c) name += char(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    return name;
+}
+
+// The shape of a shader variant: its own entry, or its weight family's ("matvec_q4_k").
+inline const PipelineShape* pipeline_shape(std::string_view name) {
+    for (const PipelineShape& s : kPipelineShapes)
+        if (s.name == name) return &s;
+    const std::size_t cut = name.find('_');
+    if (cut == std::string_view::npos) return nullptr;
+    for (const PipelineShape& s : kPipelineShapes)
+        if (s.weight_family && s.name == name.substr(0, cut)) return &s;
+    return nullptr;
+}
 
 // Vulkan guarantees 128 bytes of push constants on every device.
 inline constexpr bool push_constants_fit() {

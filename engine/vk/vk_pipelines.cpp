@@ -27,9 +27,7 @@ const Pipeline* PipelineLibrary::find(std::string_view name) const {
 
 Status PipelineLibrary::prepare(std::string_view name) {
     if (find(name)) return {};
-    const PipelineShape* shape = nullptr;
-    for (const PipelineShape& s : kPipelineShapes)
-        if (s.name == name) shape = &s;
+    const PipelineShape* shape = pipeline_shape(name);
     const ShaderCode* code = find_shader(name);
     if (!shape || !code) return err("Vulkan: no shader named '", name, "' in this build");
 

@@ -16,14 +16,30 @@ namespace {
 // efficient GEMM tiles, small enough that the activations stay a few MiB on big models.
 constexpr int kDefaultChunkRows = 128;
 
-std::vector<std::string_view> pipelines_for(const ModelConfig& cfg, const BackendOptions& o) {
-    const bool f16w = o.f16_weights, f16kv = o.kv_dtype == KvDtype::F16;
-    std::vector<std::string_view> names = {
-        f16w ? "embed_f16" : "embed_f32",         f16w ? "matmul_f16" : "matmul_f32",
-        f16w ? "matvec_f16" : "matvec_f32",       "bias_add",
-        f16kv ? "kv_write_f16" : "kv_write_f32",  f16kv ? "attn_scores_f16" : "attn_scores_f32",
-        "softmax",                                f16kv ? "attn_values_f16" : "attn_values_f32",
-        "add",                                    "argmax"};
+// The shaders a model needs: the weight families in the type of each matrix on the device.
+std::vector<std::string> pipelines_for(const Model& model, const BackendOptions& o) {
+    const ModelConfig& cfg = model.config;
+    const ModelWeights& w = model.weights;
+    const bool f16kv = o.kv_dtype == KvDtype::F16;
+    std::vector<std::string> names = {vk::weight_shader("embed", vk::device_weight_type(w.token_embedding, o.f16_weights)),
+                                      "bias_add",
+                                      f16kv ? "kv_write_f16" : "kv_write_f32",
+                                      f16kv ? "attn_scores_f16" : "attn_scores_f32",
+                                      "softmax",
+                                      f16kv ? "attn_values_f16" : "attn_values_f32",
+                                      "add",
+                                      "argmax"};
+    auto add_products = [&](const Tensor& t) {
+        if (t.empty()) return;
+        const WeightType type = vk::device_weight_type(t, o.f16_weights);
+        for (const char* family : {"matvec", "matmul"}) {
+            std::string name = vk::weight_shader(family, type);
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+        }
+    };
+    add_products(w.classifier_matrix());
+    for (const LayerWeights& l : w.layers)
+        for (const Tensor* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) add_products(*t);
     if (cfg.arch == Architecture::Llama) {
         names.insert(names.end(), {"rms_norm", "rope", "swiglu"});
     } else {
@@ -35,14 +51,15 @@ std::vector<std::string_view> pipelines_for(const ModelConfig& cfg, const Backen
 // What the backend will allocate on the device, checked against the largest device-local heap
 // before anything is uploaded: a model or cache too large for the GPU is refused with the
 // figures (and the factory runs it on the CPU) instead of failing half-way through the upload.
-Status check_device_memory(const vk::VulkanContext& ctx, const ModelConfig& cfg, const KvLayout& layout,
+Status check_device_memory(const vk::VulkanContext& ctx, const Model& model, const KvLayout& layout,
                            bool f16_weights) {
+    const ModelConfig& cfg = model.config;
     const VkPhysicalDeviceMemoryProperties& mem = ctx.memory_properties();
     VkDeviceSize heap = 0;
     for (std::uint32_t i = 0; i < mem.memoryHeapCount; ++i)
         if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) heap = std::max(heap, mem.memoryHeaps[i].size);
     if (heap == 0) return {};  // no device-local heap to measure against
-    const double weights = double(cfg.parameter_count()) * (f16_weights ? 2.0 : 4.0);
+    const double weights = double(vk::device_weight_bytes(model.weights, f16_weights));
     const double kv = double(layout.bytes_allocated());
     const double chunk = std::min(layout.capacity, kDefaultChunkRows), cap = layout.capacity;
     const double activations =
@@ -65,6 +82,11 @@ Error device_lost_error(const vk::VulkanContext& ctx) {
 
 VulkanBackend::~VulkanBackend() = default;
 
+double VulkanBackend::weight_bytes() const {
+    const vk::DeviceWeights& w = weights_;
+    return w.decode_matrix_values > 0 ? double(w.decode_matrix_bytes) / double(w.decode_matrix_values) : 4.0;
+}
+
 Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<const Model> model,
                                                              const BackendOptions& options, int max_chunk_rows) {
     if (!model) return err("Vulkan backend: no model");
@@ -82,9 +104,10 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     b->init_pool(b->layout_, options, cfg);
     b->layout_ = b->kv_layout();
     KVS_ASSIGN(b->ctx_, vk::VulkanContext::create({options.device, options.validation}));
-    KVS_TRY(check_device_memory(*b->ctx_, cfg, b->layout_, options.f16_weights));
+    KVS_TRY(check_device_memory(*b->ctx_, *b->model_, b->layout_, options.f16_weights));
     b->pipelines_ = std::make_unique<vk::PipelineLibrary>(*b->ctx_);
-    KVS_TRY(b->pipelines_->prepare(pipelines_for(cfg, options)));
+    const std::vector<std::string> names = pipelines_for(*b->model_, options);
+    KVS_TRY(b->pipelines_->prepare(std::vector<std::string_view>(names.begin(), names.end())));
     KVS_ASSIGN(b->uploader_, vk::Uploader::create(*b->ctx_));
     KVS_ASSIGN(b->weights_, vk::upload_weights(*b->ctx_, *b->uploader_, b->model_->weights, options.f16_weights));
     KVS_TRY(b->allocate(max_chunk_rows));

@@ -26,7 +26,9 @@ public:
 
     std::string name() const override { return "vulkan"; }
     std::string device_name() const override { return ctx_->device_name(); }
-    double weight_bytes() const override { return options_.f16_weights ? 2.0 : 4.0; }
+    // Average bytes per value of the matrices a decode step reads, as stored on the device.
+    double weight_bytes() const override;
+    std::int64_t weight_storage_bytes() const override { return weights_.bytes; }
 
     // Greedy decoding on the device (default sequence): runs the pass and returns argmax of the
     // last logits, reading back one integer instead of the vocabulary.

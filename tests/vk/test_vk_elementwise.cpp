@@ -108,7 +108,7 @@ private slots:
         const std::size_t elem = f16 ? 2 : 4;
         for (auto [row0, count] : {std::pair{0, split}, {split, vocab - split}}) {
             const vk::EmbedParams p{std::uint32_t(n), std::uint32_t(dim), std::uint32_t(row0), std::uint32_t(count),
-                                    positions ? 1u : 0u, std::uint32_t(first_row)};
+                                    positions ? 1u : 0u, std::uint32_t(first_row), std::uint32_t(dim * elem)};
             h_.run(f16 ? "embed_f16" : "embed_f32",
                    {vk::read(rb), vk::read(tb, VkDeviceSize(row0) * dim * elem, VkDeviceSize(count) * dim * elem),
                     vk::read(pb), vk::write(out)},

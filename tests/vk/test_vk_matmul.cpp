@@ -37,12 +37,13 @@ class TestVkMatmul : public QObject {
         if ((m <= 8 && !force_tiles) || force_gemv) {
             // More than kMatvecMaxRows inputs: blocks of them in y, as on CPU devices.
             vk::MatvecParams p{chunk_rows, std::uint32_t(k), 0, std::uint32_t(row0),
-                               std::uint32_t(m), std::uint32_t(k), std::uint32_t(rows)};
+                               std::uint32_t(m), std::uint32_t(k), std::uint32_t(rows), std::uint32_t(k * elem)};
             h_.run_2d(f16 ? "matvec_f16" : "matvec_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
                       (chunk_rows + vk::kMatvecRowsPerGroup - 1) / vk::kMatvecRowsPerGroup,
                       (std::uint32_t(m) + vk::kMatvecMaxRows - 1) / vk::kMatvecMaxRows);
         } else {
-            vk::MatmulParams p{std::uint32_t(m), chunk_rows, std::uint32_t(k), std::uint32_t(rows), std::uint32_t(row0)};
+            vk::MatmulParams p{std::uint32_t(m), chunk_rows, std::uint32_t(k), std::uint32_t(rows), std::uint32_t(row0),
+                               std::uint32_t(k * elem)};
             h_.run_2d(f16 ? "matmul_f16" : "matmul_f32", {vk::read(in), vk::read(weights, offset), vk::write(out)}, p,
                       (chunk_rows + vk::kMatmulBlock - 1) / vk::kMatmulBlock,
                       (std::uint32_t(m) + vk::kMatmulBlock - 1) / vk::kMatmulBlock);

@@ -1,6 +1,7 @@
 // Models whose matrices the file stores in block types, on the Vulkan backend: a 256-wide
-// synthetic model written in Q4_K and Q6_K (decoded at upload) generates what the CPU generates
-// from the same values, and SmolLM2-135M-Instruct in Q4_1 meets the independent references
+// synthetic model written in every block type the writer makes (kept in its blocks on the
+// device and decoded by the shaders as they read it) generates what the CPU generates from the
+// same blocks, and SmolLM2-135M-Instruct in Q4_1 meets the independent references
 // (tests/support/smollm2_reference.h) when the model file is present.
 #include <QtTest>
 
@@ -21,16 +22,32 @@ private slots:
     void initTestCase() { validation_before_ = vk::validation_message_count(); }
     void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
 
-    void kTypesMatchTheCpu() {
+    // Every type the writer makes: the device keeps the file's blocks (bytes per value worked
+    // out from ggml's block sizes: Q4_K's 144 bytes per 256 values, and so on), holds as many
+    // weight bytes as the CPU backend reads in place, and generates what the CPU generates.
+    void storedTypesMatchTheCpu() {
         auto synthetic = make_synthetic_model(test::quant_test_config(), "synthetic:quant-test", 5);
         QVERIFY(synthetic.ok());
-        for (const auto& [type, file] : {std::pair{GgmlType::Q4_K, "q4k.gguf"}, std::pair{GgmlType::Q6_K, "q6k.gguf"}}) {
-            const auto q = test::written_and_loaded(**synthetic, type, dir_.filePath(file).toStdString());
-            auto vk = test::make_vulkan(q);
+        const struct {
+            GgmlType type;
+            const char* file;
+            double bytes_per_value;
+        } cases[] = {{GgmlType::Q4_K, "q4k.gguf", 144.0 / 256}, {GgmlType::Q6_K, "q6k.gguf", 210.0 / 256},
+                     {GgmlType::Q5_K, "q5k.gguf", 176.0 / 256}, {GgmlType::Q8_0, "q8_0.gguf", 34.0 / 32},
+                     {GgmlType::Q4_0, "q4_0.gguf", 18.0 / 32},  {GgmlType::Q4_1, "q4_1.gguf", 20.0 / 32},
+                     {GgmlType::Q5_0, "q5_0.gguf", 22.0 / 32},  {GgmlType::Q5_1, "q5_1.gguf", 24.0 / 32},
+                     {GgmlType::BF16, "bf16.gguf", 2.0},        {GgmlType::F16, "f16.gguf", 2.0}};
+        for (const auto& c : cases) {
+            const auto q = test::written_and_loaded(**synthetic, c.type, dir_.filePath(c.file).toStdString());
+            BackendOptions o;
+            o.f16_weights = true;  // applies to F32 matrices only: stored types stay as they are
+            auto vk = test::make_vulkan(q, o);
             auto cpu = test::make_cpu(q);
+            QCOMPARE(vk->weight_bytes(), c.bytes_per_value);
+            QCOMPARE(vk->weight_storage_bytes(), cpu->weight_storage_bytes());
             const auto r = test::greedy_lockstep(*vk, *cpu, {3 + 'O', 3 + 'n', 3 + 'c', 3 + 'e'}, 10, 300);
-            qInfo("%s on Vulkan: max |logit diff| %g against the CPU (logit rms %g)", file, double(r.max_diff),
-                  double(r.logit_rms));
+            qInfo("%s on Vulkan: max |logit diff| %g against the CPU (logit rms %g), %lld weight bytes on the device",
+                  c.file, double(r.max_diff), double(r.logit_rms), static_cast<long long>(vk->weight_storage_bytes()));
             QCOMPARE(r.ids, r.ids_b);
             // Both compute in F32 from identical decoded values; only summation orders differ.
             QVERIFY(r.max_diff <= 1e-4f * std::max(1.0f, r.logit_rms));

@@ -1,0 +1,22 @@
+// Q4_K (block_q4_K): f16 d, f16 dmin, scales[12], qs[128]. Four chunks of 64 values: the low
+// nibbles of qs bytes 32c .. 32c+31 are sub-block 2c, the high nibbles sub-block 2c+1; value =
+// d * scale * q - dmin * min. Unit u = 8c + t: bytes 32c + 4t .., values 64c + 4t.. (low) and
+// 64c + 32 + 4t.. (high).
+#include "k_scales.glsl"
+#define QK 256u
+#define BLOCK_BYTES 144u
+uint unit_of(uint i) { return 8u * (i >> 6) + ((i & 31u) >> 2); }
+uint unit_lo(uint u) { return 64u * (u >> 3) + 4u * (u & 7u); }
+uint unit_hi(uint u) { return unit_lo(u) + 32u; }
+void unit_values(uint b, uint u, out vec4 lo, out vec4 hi) {
+    uint c = u >> 3, t = u & 7u;
+    float d = f16_at(b), dmin = f16_at(b + 2u);
+    uvec2 s1 = k_scale_min(b + 4u, 2u * c), s2 = k_scale_min(b + 4u, 2u * c + 1u);
+    precise float d1 = d * float(s1.x), m1 = dmin * float(s1.y);
+    precise float d2 = d * float(s2.x), m2 = dmin * float(s2.y);
+    uvec4 q = bytes_of(word_at(b + 16u + 32u * c + 4u * t));
+    precise vec4 l = d1 * vec4(q & 0xFu) - m1;
+    precise vec4 h = d2 * vec4(q >> 4u) - m2;
+    lo = l;
+    hi = h;
+}
