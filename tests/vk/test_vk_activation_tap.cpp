@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "session/logit_lens.h"
 #include "shader_harness.h"
 #include "test_paths.h"
 #include "vk_backend_fixture.h"
@@ -123,6 +124,31 @@ private slots:
         QVERIFY(std::all_of(a.activations[0].row(2), a.activations[0].row(3), [](float v) { return v == 0.0f; }));
         const Worst w = compare(a.activations, b.activations);
         QVERIFY2(w.diff <= 1e-4f, w.where.c_str());
+    }
+
+    // The logit lens from the device's tap: the last layer is the device's own output
+    // distribution (softmax of the logits it returns, computed here), and every layer agrees with
+    // the lens from the CPU backend.
+    void logitLensOnTheDevice() {
+        auto vk = test::make_vulkan(stories_);
+        const auto lens = logit_lens(*vk, *stories_, ids_, 5);
+        QVERIFY2(lens.ok(), lens.ok() ? "" : lens.message().c_str());
+        ForwardOutput out;
+        QVERIFY(vk->forward(ids_, 0, false, {}, out).ok());
+        const float mx = *std::max_element(out.logits.begin(), out.logits.end());
+        double z = 0;
+        for (float l : out.logits) z += std::exp(double(l - mx));
+        const LensLayer& last = lens->layers.back();
+        for (std::size_t v = 0; v < out.logits.size(); ++v)
+            QVERIFY(std::abs(double(last.probs[v]) - std::exp(double(out.logits[v] - mx)) / z) < 1e-6);
+        auto cpu = test::make_cpu(stories_);
+        const auto reference = logit_lens(*cpu, *stories_, ids_, 5);
+        QVERIFY(reference.ok());
+        for (std::size_t l = 0; l < lens->layers.size(); ++l) {
+            QCOMPARE(lens->layers[l].top.front().id, reference->layers[l].top.front().id);
+            for (std::size_t v = 0; v < out.logits.size(); ++v)
+                QVERIFY(std::abs(lens->layers[l].probs[v] - reference->layers[l].probs[v]) < 1e-5f);
+        }
     }
 
     // Asking for more than the budget is an error naming the budget and what was asked; nothing
