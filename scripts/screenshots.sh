@@ -11,14 +11,20 @@
 #   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
 # A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
 # saves debugger_panel.png and debugger_window.png only.
+#   scripts/screenshots.sh --lecture [OUT_DIR] [APP ARGS...]
+# The pictures of a lecture after a run of about 500 positions: the attention heatmap fitted and
+# zoomed, the ops of one token, the pace control, a chart in presentation mode and the same
+# chart exported at 1600 x 900; saves lecture_*.png only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KVSCOPE_BUILD_DIR:-$root/build}"
 pool=0
 debugger=0
+lecture=0
 if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
 if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
+if [ "${1:-}" = "--lecture" ]; then lecture=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
 mkdir -p "$out"
@@ -41,6 +47,11 @@ if [ "$debugger" -eq 1 ]; then
   cp "$work/tab_debugger.png" "$out/debugger_panel.png"
   cp "$work/window.png" "$out/debugger_window.png"
   ls -1 "$out"/debugger_*.png
+  exit 0
+fi
+if [ "$lecture" -eq 1 ]; then
+  shoot "$out" --screenshot-lecture "$@"
+  ls -1 "$out"/lecture_*.png
   exit 0
 fi
 if [ "$pool" -eq 0 ]; then

@@ -9,6 +9,7 @@
 
 #include "engine_controller.h"
 #include "first_run_dialog.h"
+#include "lecture_screenshots.h"
 #include "generation_panel.h"
 #include "main_window.h"
 #include "model_discovery.h"
@@ -105,9 +106,11 @@ void run_debugger_scenario(MainWindow& window, const QString& dir) {
 
 }  // namespace
 
-void run_screenshot_session(MainWindow& window, const QString& dir, bool debugger) {
+void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotScenario scenario) {
     window.resetLayout();  // the same pictures whatever layout the user saved
-    window.generationPanel()->setMaxNewTokens(kScreenshotTokens);
+    const bool lecture = scenario == ScreenshotScenario::Lecture;
+    window.generationPanel()->setMaxNewTokens(lecture ? kLectureNewTokens : kScreenshotTokens);
+    if (lecture) window.generationPanel()->setSampling(kLectureTemperature, kLectureSeed);
     auto started = std::make_shared<bool>(false);
     QObject::connect(&window, &MainWindow::modelReady, &window, [&window, started] {
         if (*started) return;
@@ -115,10 +118,12 @@ void run_screenshot_session(MainWindow& window, const QString& dir, bool debugge
         window.runOrPause();  // the run's first step is the prefill
     });
     auto finished_once = std::make_shared<bool>(false);
-    QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir, debugger, finished_once] {
+    QObject::connect(&window.runData(), &RunData::runFinished, &window, [&window, dir, scenario, finished_once] {
         if (*finished_once) return;
         *finished_once = true;
-        if (debugger) return run_debugger_scenario(window, dir);
+        if (scenario == ScreenshotScenario::Debugger) return run_debugger_scenario(window, dir);
+        if (scenario == ScreenshotScenario::Lecture)
+            return QTimer::singleShot(800, &window, [&window, dir] { take_lecture_screenshots(window, dir); });
         // Give the views' coalesced redraws time to land, select a late step so the selection
         // shows, then grab.
         QTimer::singleShot(800, &window, [&window, dir] {

@@ -14,8 +14,8 @@ void start_app(MainWindow& window, const CommandLineOptions& options);
 
 // --screenshot: after the model is loaded, prefill and generate, then save PNGs into `dir`
 // and quit the application (exit code 0 when every file was written, 1 otherwise).
-// With `debugger`, the run then becomes a debugging session (two forced branches, a breakpoint
-// hit) and the pictures are taken with the Debugger tab in front.
-void run_screenshot_session(MainWindow& window, const QString& dir, bool debugger = false);
+// The scenario says what happens between the run and the pictures (ScreenshotScenario).
+void run_screenshot_session(MainWindow& window, const QString& dir,
+                            ScreenshotScenario scenario = ScreenshotScenario::Views);
 
 }  // namespace kvs::ui

@@ -341,6 +341,7 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
     for (std::size_t k = 0; k < batch.size(); ++k) {
         const std::span<const float> logits(out.logits.data() + std::size_t(out.first_logit_row[k]) * vocab,
                                             std::size_t(vocab));
+        if (k == 0 && options_.keep_logits) last_logits_.assign(logits.begin(), logits.end());
         Sequence& s = seqs_[batch[k]];
         if (s.sampler_states.size() <= std::size_t(step_index_)) s.sampler_states.resize(std::size_t(step_index_) + 1);
         s.sampler_states[std::size_t(step_index_)] = s.sampler.state();

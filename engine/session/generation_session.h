@@ -29,6 +29,7 @@ struct SessionOptions {
     AttentionCapture capture;
     int top_report = 5;           // top-k probabilities reported with each step
     bool emit_op_costs = true;    // OpCostEvent per op per step
+    bool keep_logits = false;     // keep the logits of each pass's first sequence: last_logits()
 };
 
 struct StepResult {
@@ -74,6 +75,10 @@ public:
     const SessionOptions& options() const { return options_; }
     // Text of the generated tokens only.
     std::string generated_text(int i = 0) const;
+    // With SessionOptions::keep_logits: the logits (vocab values) the last pass computed for the
+    // first sequence it ran (a run of one prompt: its only one); empty before the first step.
+    // The comparison of two runs reads them (run_recorder.h).
+    const std::vector<float>& last_logits() const { return last_logits_; }
 
     // One sequence's state. Public so that a parked branch (below) can hold one.
     struct Sequence {
@@ -149,6 +154,7 @@ private:
     bool run_finished_emitted_ = false;
     std::string stop_reason_;
     double elapsed_ms_ = 0.0;
+    std::vector<float> last_logits_;
 };
 
 }  // namespace kvs
