@@ -109,7 +109,7 @@ struct BackendOptions {
     BlockOrder block_order = BlockOrder::Ascending;  // hand-out order of a fresh pool
     std::uint64_t block_seed = 0;     // for BlockOrder::Shuffled
     bool prefix_cache = false;        // share full blocks of equal prompt prefixes
-    bool f16_weights = false;         // Vulkan: store weights as F16 on the device
+    bool f16_weights = false;         // Vulkan: store F32 weight matrices as F16 on the device
     bool measure_ops = false;         // fill ForwardOutput::op_times
     std::string device;               // Vulkan: device index or name substring; "" = best
     bool validation = false;          // Vulkan: enable the validation layer
