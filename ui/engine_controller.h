@@ -63,6 +63,9 @@ public slots:
     void addBreakpoint(const QString& spec);
     void setBreakpointEnabled(int id, bool enabled);
     void removeBreakpoint(int id);
+    // Experiments on the run (docs/DEBUGGER.md); they read the run and change nothing of it.
+    void requestPerturbation(int position, int zero_layer = -1, const QString& zero_op = {});
+    void requestLogitLens(int step);
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
@@ -73,6 +76,8 @@ signals:
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(const kvs::ui::DebuggerState& state);
+    void perturbationReady(const kvs::ui::PerturbationResult& result);
+    void logitLensReady(const kvs::ui::LogitLensResult& result);
 
 private:
     // Queues fn on the worker. Work that changes the run counts as busy from this call until the
