@@ -40,6 +40,7 @@ struct RunSettings {
     QString backend = "cpu";
     QString device;                        // Vulkan: device index or name substring; empty = the best
     kvs::KvDtype kv_dtype = kvs::KvDtype::F32;  // storage of the cache, on either backend
+    int threads = 0;                       // CPU: threads of the forward pass; 0 = every core
     bool use_cache = true;
     kvs::AttentionCapture capture;
 };

@@ -123,6 +123,7 @@ bool EngineWorker::startSession(const RunSettings& settings) {
     backend_options.measure_ops = true;
     backend_options.device = settings.device.toStdString();
     backend_options.kv_dtype = settings.kv_dtype;
+    backend_options.threads = settings.threads;  // also when Vulkan falls back to the CPU
     backend_options.block_size = settings.block_size;
     backend_options.prefix_cache = settings.prefix_cache;
     backend_options.max_sequences = 1 + int(settings.more_prompts.size());

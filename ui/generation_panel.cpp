@@ -10,6 +10,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "cpu/thread_pool.h"
+
 namespace kvs::ui {
 
 GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
@@ -59,12 +61,19 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     device_->setPlaceholderText(tr("best available"));
     device_->setToolTip(tr("Vulkan device: its index or part of its name (e.g. 0, NVIDIA, llvmpipe); empty picks "
                            "the best one. The status bar shows the device in use."));
+    threads_ = new QSpinBox(this);
+    threads_->setObjectName("threadsBox");
+    threads_->setRange(0, kvs::cpu::ThreadPool::kMaxThreads);
+    threads_->setSpecialValueText(tr("every core (%1)").arg(kvs::cpu::ThreadPool::hardware_threads()));
+    threads_->setToolTip(tr("Threads of the CPU forward pass, the calling one included: products split their rows and "
+                            "attention its heads across them. The status bar shows the count in use."));
     kv_dtype_ = new QComboBox(this);
     kv_dtype_->addItem(tr("f32 (4 bytes)"), int(kvs::KvDtype::F32));
     kv_dtype_->addItem(tr("f16 (2 bytes)"), int(kvs::KvDtype::F16));
     kv_dtype_->setObjectName("kvDtypeCombo");
     kv_dtype_->setToolTip(tr("How the cache stores K and V, on either backend. f16 halves the cache, as GPUs store it; "
                              "attention reads the values back as f32."));
+    // Vulkan falls back to the CPU when no device is usable, so the thread count stays editable.
     auto vulkan_only = [this] { device_->setEnabled(backend_->currentData().toString() == "vulkan"); };
     connect(backend_, &QComboBox::currentIndexChanged, this, vulkan_only);
     vulkan_only();
@@ -99,6 +108,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Max new tokens"), max_new_);
     form->addRow(tr("Backend"), backend_);
     form->addRow(tr("Device"), device_);
+    form->addRow(tr("CPU threads"), threads_);
     form->addRow(tr("Cache type"), kv_dtype_);
     form->addRow(QString(), use_cache_);
     form->addRow(tr("Block size"), block_size_);
@@ -123,6 +133,7 @@ GenerationPanel::GenerationPanel(QWidget* parent) : QWidget(parent) {
     connect(seed_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(backend_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
     connect(device_, &QLineEdit::editingFinished, this, &GenerationPanel::settingsChanged);
+    connect(threads_, &QSpinBox::valueChanged, this, &GenerationPanel::settingsChanged);
     connect(kv_dtype_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
     connect(use_cache_, &QCheckBox::toggled, this, &GenerationPanel::settingsChanged);
     connect(capture_, &QComboBox::currentIndexChanged, this, &GenerationPanel::settingsChanged);
@@ -141,6 +152,7 @@ RunSettings GenerationPanel::settings() const {
     s.sampling.seed = std::uint64_t(seed_->value());
     s.backend = backend_->currentData().toString();
     if (s.backend == "vulkan") s.device = device_->text().trimmed();
+    s.threads = threads_->value();
     s.kv_dtype = kvs::KvDtype(kv_dtype_->currentData().toInt());
     s.use_cache = use_cache_->isChecked();
     s.capture.mode = kvs::AttentionCapture::Mode(capture_->currentData().toInt());
@@ -161,6 +173,8 @@ void GenerationPanel::setBackend(const QString& backend) {
     const int i = backend_->findData(backend);
     if (i >= 0) backend_->setCurrentIndex(i);
 }
+
+void GenerationPanel::setThreads(int threads) { threads_->setValue(threads); }
 
 void GenerationPanel::setMaxNewTokens(int n) { max_new_->setValue(n); }
 

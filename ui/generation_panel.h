@@ -1,7 +1,8 @@
 #pragma once
 // Prompt and run settings: the prompt editor (and more prompts, one sequence each), sampling
-// (temperature, top-k, top-p, seed), the number of new tokens, the backend with its device and
-// cache type, the KV cache switch, block size and prefix cache, and what attention to capture.
+// (temperature, top-k, top-p, seed), the number of new tokens, the backend with its device, CPU
+// threads and cache type, the KV cache switch, block size and prefix cache, and what attention to
+// capture.
 #include <QWidget>
 
 #include "engine_types.h"
@@ -29,6 +30,7 @@ public:
     void setBlockSize(int positions);
     void setPrefixCache(bool on);
     void setBackend(const QString& backend);  // "cpu" or "vulkan"
+    void setThreads(int threads);             // CPU threads of the forward pass; 0 = every core
     void setMaxNewTokens(int n);
     void setContextLength(int positions);     // bounds max new tokens
     void setUseCache(bool on);
@@ -50,6 +52,7 @@ private:
     QSpinBox* max_new_;
     QComboBox* backend_;
     QLineEdit* device_;
+    QSpinBox* threads_;
     QComboBox* kv_dtype_;
     QCheckBox* use_cache_;
     QComboBox* capture_;

@@ -14,6 +14,9 @@
 #ifdef KVSCOPE_CLI_WITH_GUI
 #include "gui_load_cycles.h"
 #endif
+#ifdef KVSCOPE_CLI_GUI_COMPANION
+#include "gui_companion.h"
+#endif
 
 namespace kvs::cli {
 namespace {
@@ -86,6 +89,11 @@ int run_soak(const std::vector<std::string>& args) {
         if (*v < 0) return fail("soak", std::string("--") + name + " must be >= 0");
         *out = *v;
     }
+#ifdef KVSCOPE_CLI_GUI_COMPANION
+    // The load cycles run in the application's window, which the GUI companion links: it runs
+    // the whole command, decode runs included, so that one report holds both.
+    if (loads > 0) return run_in_gui_companion("soak", args);
+#endif
 
     nlohmann::json report;
     if (steps > 0) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cpu/thread_pool.h"
 #include "model/model_search_path.h"
 #include "model/synthetic_model.h"
 
@@ -77,7 +78,8 @@ Result<BackendOptions> backend_options_from_args(const ArgParser& p) {
     o.device = p.get("device");
     o.validation = p.is_set("validation");
     KVS_ASSIGN(o.threads, p.get_int("threads"));
-    if (o.threads < 0 || o.threads > 256) return err("--threads expects 0 (every core) to 256, got ", o.threads);
+    if (o.threads < 0 || o.threads > cpu::ThreadPool::kMaxThreads)
+        return err("--threads expects 0 (every core) to ", cpu::ThreadPool::kMaxThreads, ", got ", o.threads);
     return o;
 }
 

@@ -29,6 +29,8 @@ public:
     // split (docs/PERFORMANCE.md).
     static constexpr std::int64_t kMinSplitWork = 64 * 1024;
     static int hardware_threads();
+    // The most threads an option may ask for (--threads, the GUI's CPU threads).
+    static constexpr int kMaxThreads = 256;
 
     // Calls task(i, thread) for every i in [0, tasks) and returns when all are done. Tasks are
     // handed out one at a time to whichever thread is free (the machine may be shared, so a

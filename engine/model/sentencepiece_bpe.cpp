@@ -1,6 +1,8 @@
 #include "model/sentencepiece_bpe.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <numeric>
 #include <queue>
 
 #include "model/utf8.h"
@@ -70,23 +72,37 @@ SentencePieceBpe::SentencePieceBpe(SentencePieceVocab vocab) : vocab_(std::move(
     bos_id = vocab_.bos_id;
     eos_id = vocab_.eos_id;
     add_bos = vocab_.add_bos;
-    marked_.reserve(vocab_.pieces.size());
-    byte_of_id_.assign(vocab_.pieces.size(), -1);
-    for (std::size_t id = 0; id < vocab_.pieces.size(); ++id) {
-        const std::string& p = vocab_.pieces[id];
-        marked_.push_back(vocab_.spaces_are_marked ? p : utf8::replace_all(p, " ", kSpaceMark));
-        id_of_[marked_.back()] = int(id);  // a repeated piece resolves to its last id, as in llama.cpp
-        const bool byte_typed = vocab_.types.empty() || vocab_.types[id] == kTypeByte;
-        if (byte_typed) byte_of_id_[id] = parse_byte_piece(p);
-    }
+    const std::size_t n = vocab_.pieces.size();
+    pieces_.reserve(n);
+    for (const std::string& p : vocab_.pieces)
+        pieces_.add(vocab_.spaces_are_marked ? p : utf8::replace_all(p, " ", kSpaceMark));
+    pieces_.shrink_to_fit();
+    std::vector<std::string>().swap(vocab_.pieces);  // the table holds them now
+    vocab_.spaces_are_marked = true;
+    ids_by_piece_.resize(n);
+    std::iota(ids_by_piece_.begin(), ids_by_piece_.end(), 0);
+    std::stable_sort(ids_by_piece_.begin(), ids_by_piece_.end(),
+                     [this](int a, int b) { return pieces_[std::size_t(a)] < pieces_[std::size_t(b)]; });
     byte_ids_.fill(vocab_.unk_id);
-    for (int id = int(byte_of_id_.size()) - 1; id >= 0; --id)
-        if (byte_of_id_[id] >= 0) byte_ids_[byte_of_id_[id]] = id;
+    for (int id = int(n) - 1; id >= 0; --id)  // the first id of a byte wins
+        if (const int b = byte_value(id); b >= 0) byte_ids_[std::size_t(b)] = id;
+}
+
+SentencePieceVocab SentencePieceBpe::vocab() const {
+    SentencePieceVocab v = vocab_;
+    v.pieces.reserve(pieces_.size());
+    for (std::size_t id = 0; id < pieces_.size(); ++id) v.pieces.emplace_back(pieces_[id]);
+    return v;
 }
 
 int SentencePieceBpe::find_piece(std::string_view marked_piece) const {
-    const auto it = id_of_.find(std::string(marked_piece));
-    return it == id_of_.end() ? -1 : it->second;
+    // A repeated piece resolves to its last id, as in llama.cpp: the last of the equal ones.
+    const auto after = std::upper_bound(
+        ids_by_piece_.begin(), ids_by_piece_.end(), marked_piece,
+        [this](std::string_view piece, int id) { return piece < pieces_[std::size_t(id)]; });
+    if (after == ids_by_piece_.begin()) return -1;
+    const int id = *(after - 1);
+    return pieces_[std::size_t(id)] == marked_piece ? id : -1;
 }
 
 std::vector<int> SentencePieceBpe::encode(std::string_view raw) const {
@@ -114,9 +130,9 @@ std::vector<int> SentencePieceBpe::encode(std::string_view raw) const {
     const auto try_add = [&](int left, int right) {
         if (left < 0 || right < 0) return;
         const std::string piece = text.substr(symbols[left].start, symbols[left].n + symbols[right].n);
-        const auto it = id_of_.find(piece);
-        if (it == id_of_.end()) return;
-        queue.push(Bigram{left, right, vocab_.scores[std::size_t(it->second)], piece.size()});
+        const int id = find_piece(piece);
+        if (id < 0) return;
+        queue.push(Bigram{left, right, vocab_.scores[std::size_t(id)], piece.size()});
         merged_from[piece] = {left, right};
     };
     for (int i = 1; i < int(symbols.size()); ++i) try_add(i - 1, i);
@@ -145,8 +161,8 @@ void SentencePieceBpe::resegment(const std::vector<Symbol>& symbols, int index, 
                                  std::vector<int>& out) const {
     const Symbol& s = symbols[index];
     const std::string piece(text.substr(s.start, s.n));
-    if (const auto it = id_of_.find(piece); it != id_of_.end()) {
-        out.push_back(it->second);
+    if (const int id = find_piece(piece); id >= 0) {
+        out.push_back(id);
         return;
     }
     const auto from = merged_from.find(piece);
@@ -164,13 +180,16 @@ bool SentencePieceBpe::is_control(int id) const {
     return id == vocab_.bos_id || id == vocab_.eos_id;  // llama2.c files carry no types
 }
 
-int SentencePieceBpe::byte_value(int id) const { return byte_of_id_[std::size_t(id)]; }
+int SentencePieceBpe::byte_value(int id) const {
+    const bool byte_typed = vocab_.types.empty() || vocab_.types[std::size_t(id)] == kTypeByte;
+    return byte_typed ? parse_byte_piece(pieces_[std::size_t(id)]) : -1;
+}
 
 std::string SentencePieceBpe::decode_piece(int prev, int id) const {
     if (id < 0 || id >= vocab_size()) return {};
     if (const int b = byte_value(id); b >= 0) return std::string(1, char(b));
     if (is_control(id)) return {};
-    std::string piece = utf8::replace_all(marked_[std::size_t(id)], kSpaceMark, " ");
+    std::string piece = utf8::replace_all(pieces_[std::size_t(id)], kSpaceMark, " ");
     // The dummy-prefix space of the first word is not part of the text.
     if (prev == vocab_.bos_id && vocab_.add_dummy_prefix && !piece.empty() && piece[0] == ' ') piece.erase(0, 1);
     return piece;
@@ -178,7 +197,7 @@ std::string SentencePieceBpe::decode_piece(int prev, int id) const {
 
 std::string SentencePieceBpe::token_label(int id) const {
     if (id < 0 || id >= vocab_size()) return "<invalid " + std::to_string(id) + ">";
-    return utf8::printable(marked_[std::size_t(id)]);
+    return utf8::printable(pieces_[std::size_t(id)]);
 }
 
 Result<std::unique_ptr<Tokenizer>> make_sentencepiece_bpe(SentencePieceVocab vocab) {

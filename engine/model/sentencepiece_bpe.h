@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/piece_table.h"
 #include "model/tokenizer.h"
 
 namespace kvs {
@@ -20,10 +21,12 @@ public:
     std::vector<int> encode(std::string_view text) const override;
     std::string decode_piece(int prev, int id) const override;
     std::string token_label(int id) const override;
-    int vocab_size() const override { return int(marked_.size()); }
+    int vocab_size() const override { return int(pieces_.size()); }
 
-    // The vocabulary as it was given (for writers that store it in another format).
-    const SentencePieceVocab& vocab() const { return vocab_; }
+    // The vocabulary (for writers that store it in another format), built anew on each call, its
+    // pieces written with U+2581 for spaces whatever form they were given in (spaces_are_marked
+    // is then true).
+    SentencePieceVocab vocab() const;
     // The id of a piece written with U+2581 for spaces, or -1.
     int find_piece(std::string_view marked_piece) const;
 
@@ -36,11 +39,13 @@ private:
     bool is_control(int id) const;
     int byte_value(int id) const;  // 0..255 for a <0xNN> piece, else -1
 
-    SentencePieceVocab vocab_;
-    std::vector<std::string> marked_;  // pieces with U+2581 for every space
-    std::unordered_map<std::string, int> id_of_;
+    SentencePieceVocab vocab_;  // everything but the pieces (scores, types, special ids)
+    PieceTable pieces_;         // pieces with U+2581 for every space
+    // Ids ordered by their piece (equal pieces by id), searched by piece: a fraction of the memory
+    // of a hash map of the pieces, which held 2 MB for Llama 2's 32000 and counts in every run's
+    // peak (docs/PERFORMANCE.md); a prompt costs a few thousand searches.
+    std::vector<int> ids_by_piece_;
     std::array<int, 256> byte_ids_{};  // id of <0xNN>, or unk when the vocabulary lacks it
-    std::vector<int> byte_of_id_;      // inverse of byte_ids_, -1 for other pieces
 };
 
 }  // namespace kvs

@@ -11,7 +11,8 @@
 //     token dock), which is part of the stall but not of the view.
 // CPU time rather than wall time for the dispatches, so that other processes on a busy machine
 // do not count; the stall is given both ways.
-// Built only with the GUI (KVSCOPE_BUILD_GUI), since it links the view library.
+// Built only with the GUI (KVSCOPE_BUILD_GUI), into the companion executable `kvscope-cli-gui`
+// (gui_commands.h), since it links the view library.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -25,6 +26,7 @@
 #include <sstream>
 
 #include "command_registry.h"
+#include "gui_commands.h"
 #include "arg_parser.h"
 #include "engine_controller.h"
 #include "generation_panel.h"
@@ -294,8 +296,7 @@ int run_bench_gui(const std::vector<std::string>& args) {
     return failures ? 1 : 0;
 }
 
-const CommandRegistration reg{"bench-gui", "GUI-thread stalls and per-view refresh costs while a long run streams in",
-                              run_bench_gui};
+const CommandRegistration reg{kBenchGuiCommand.name, kBenchGuiCommand.summary, run_bench_gui};
 
 }  // namespace
 }  // namespace kvs::cli

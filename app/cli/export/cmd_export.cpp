@@ -2,7 +2,8 @@
 // charts (KV memory, attention, compute, cache inspector, memory calculator) into files, with
 // the events as JSON Lines and CSV beside them. The charts are the GUI's own views drawn on
 // Qt's offscreen platform, so the pictures are the ones the application shows, and no display
-// is needed. Built only with the GUI (KVSCOPE_BUILD_GUI), since it links the view library.
+// is needed. Built only with the GUI (KVSCOPE_BUILD_GUI), into the companion executable
+// `kvscope-cli-gui` (gui_commands.h), since it links the view library.
 #include <QApplication>
 #include <QByteArray>
 #include <QDir>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "command_registry.h"
+#include "gui_commands.h"
 #include "model_options.h"
 #include "run_data.h"
 #include "views/chart_exporter.h"
@@ -157,7 +159,7 @@ int run_export(const std::vector<std::string>& args) {
     return 0;
 }
 
-const CommandRegistration reg{"export", "generate and render the GUI's charts to PNG/SVG/PDF plus events", run_export};
+const CommandRegistration reg{kExportCommand.name, kExportCommand.summary, run_export};
 
 }  // namespace
 }  // namespace kvs::cli
