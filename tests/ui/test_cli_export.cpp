@@ -2,7 +2,11 @@
 // QT_QPA_PLATFORM (the command picks the offscreen platform itself). The files it writes are
 // checked for what they must hold: PNG/SVG/PDF signatures and structure, pictures with real
 // content, one JSON object per event, CSV tables with a header and a row per step or layer.
+// The command runs in the companion executable kvscope-cli-gui, which kvscope-cli hands it to:
+// kvscope-cli itself must not load Qt.
 #include <QDir>
+#include <QFileInfo>
+#include <QProcess>
 #include <QFile>
 #include <QImage>
 #include <QJsonDocument>
@@ -48,6 +52,8 @@ private slots:
     void stories260kChartsAndEvents();
     void syntheticPresetWithChosenFormats();
     void badOptionsAreExplained();
+    void onlyTheCompanionLinksQt();
+    void aMissingCompanionIsExplained();
 };
 
 void TestCliExport::stories260kChartsAndEvents() {
@@ -152,6 +158,38 @@ void TestCliExport::badOptionsAreExplained() {
     r = run_cli({"export", "--synthetic", "stories260k", "--out", tmp.path(), "--size", "10x10"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("--size"), qPrintable(r.err));
+}
+
+// The dynamic linker loads the libraries a binary names in its dynamic section, so a binary
+// that loads Qt carries the names of Qt's libraries ("libQt6Core.so.6") in its file.
+void TestCliExport::onlyTheCompanionLinksQt() {
+    const QString cli = QString::fromUtf8(KVSCOPE_CLI_PATH);
+    const QByteArray cli_bytes = read_all(cli);
+    QVERIFY(cli_bytes.size() > 100000);
+    QVERIFY(!cli_bytes.contains("libQt6"));
+    const QByteArray companion = read_all(QFileInfo(cli).dir().filePath("kvscope-cli-gui"));
+    QVERIFY(companion.contains("libQt6Widgets.so.6"));
+    // The commands are listed and run as before.
+    kvs::test::CliResult r = run_cli({"--help"});
+    QCOMPARE(r.exit_code, 0);
+    for (const char* command : {"  export ", "  bench-gui ", "  generate ", "  soak "})
+        QVERIFY2(r.err.contains(command), qPrintable(r.err));
+    r = run_cli({"export", "--help"});
+    QCOMPARE(r.exit_code, 0);
+    QVERIFY2(r.out.contains("--formats"), qPrintable(r.out));
+}
+
+void TestCliExport::aMissingCompanionIsExplained() {
+    QTemporaryDir alone;
+    const QString copy = alone.filePath("kvscope-cli");
+    QVERIFY(QFile::copy(QString::fromUtf8(KVSCOPE_CLI_PATH), copy));
+    QProcess p;
+    p.start(copy, {"export", "--synthetic", "stories260k", "--out", alone.filePath("charts")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains("kvscope-cli export:") && err.contains(alone.filePath("kvscope-cli-gui")), qPrintable(err));
+    QVERIFY(!QDir(alone.filePath("charts")).exists());
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)
