@@ -34,7 +34,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     kvs::ui::MainWindow window;
-    if (!options.screenshot_dir.isEmpty()) kvs::ui::run_screenshot_session(window, options.screenshot_dir, options.screenshot_debugger);
+    if (!options.screenshot_dir.isEmpty())
+        kvs::ui::run_screenshot_session(window, options.screenshot_dir,
+                                        options.screenshot_compare    ? kvs::ui::ScreenshotScenario::Compare
+                                        : options.screenshot_debugger ? kvs::ui::ScreenshotScenario::Debugger
+                                                                      : kvs::ui::ScreenshotScenario::Views);
     window.show();
     kvs::ui::start_app(window, options);
     return app.exec();

@@ -11,14 +11,19 @@
 #   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
 # A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
 # saves debugger_panel.png and debugger_window.png only.
+#   scripts/screenshots.sh --compare [OUT_DIR] [APP ARGS...]
+# The Compare tab after a greedy run is compared with a sampled one (temperature 1, seed 7);
+# saves compare_view.png and compare_window.png only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KVSCOPE_BUILD_DIR:-$root/build}"
 pool=0
 debugger=0
+compare=0
 if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
 if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
+if [ "${1:-}" = "--compare" ]; then compare=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
 mkdir -p "$out"
@@ -41,6 +46,15 @@ if [ "$debugger" -eq 1 ]; then
   cp "$work/tab_debugger.png" "$out/debugger_panel.png"
   cp "$work/window.png" "$out/debugger_window.png"
   ls -1 "$out"/debugger_*.png
+  exit 0
+fi
+if [ "$compare" -eq 1 ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  shoot "$work" --screenshot-compare "$@"
+  cp "$work/tab_compare.png" "$out/compare_view.png"
+  cp "$work/window.png" "$out/compare_window.png"
+  ls -1 "$out"/compare_*.png
   exit 0
 fi
 if [ "$pool" -eq 0 ]; then

@@ -12,10 +12,14 @@ class MainWindow;
 // nothing to do (the first-run dialog was declined and no model is loaded).
 void start_app(MainWindow& window, const CommandLineOptions& options);
 
+// What a --screenshot run shows. Views: every view after a short run. Debugger: the run then
+// becomes a debugging session (two forced branches, a breakpoint hit), pictures taken with the
+// Debugger tab in front. Compare: then a greedy run is compared with a sampled one (temperature
+// 1, seed 7), pictures taken with the Compare tab in front.
+enum class ScreenshotScenario { Views, Debugger, Compare };
+
 // --screenshot: after the model is loaded, prefill and generate, then save PNGs into `dir`
 // and quit the application (exit code 0 when every file was written, 1 otherwise).
-// With `debugger`, the run then becomes a debugging session (two forced branches, a breakpoint
-// hit) and the pictures are taken with the Debugger tab in front.
-void run_screenshot_session(MainWindow& window, const QString& dir, bool debugger = false);
+void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotScenario scenario = ScreenshotScenario::Views);
 
 }  // namespace kvs::ui

@@ -27,8 +27,10 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
                                         "Run a short generation, save every tab and dock as PNG into DIR, quit.", "DIR");
     const QCommandLineOption screenshot_debugger(
         "screenshot-debugger", "With --screenshot: go back, force tokens into two branches and stop at a breakpoint first.");
+    const QCommandLineOption screenshot_compare(
+        "screenshot-compare", "With --screenshot: compare a greedy run with a sampled one in the Compare tab first.");
     parser.addOptions({model, tokenizer, synthetic, layers, prompt, prompts, block_size, prefix_cache, backend, max_new,
-                       screenshot, screenshot_debugger});
+                       screenshot, screenshot_debugger, screenshot_compare});
     if (!parser.parse(arguments)) {
         error = parser.errorText();
         return false;
@@ -46,6 +48,7 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     options.backend = parser.value(backend).toLower();
     options.screenshot_dir = parser.value(screenshot);
     options.screenshot_debugger = parser.isSet(screenshot_debugger);
+    options.screenshot_compare = parser.isSet(screenshot_compare);
     options.prefix_cache = parser.isSet(prefix_cache);
     bool ok = true;
     options.block_size = parser.value(block_size).toInt(&ok);

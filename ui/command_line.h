@@ -2,7 +2,7 @@
 // The desktop app's command line:
 //   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
 //           [--prompts FILE] [--block-size N] [--prefix-cache] [--backend cpu|vulkan] [--max-new N]
-//           [--screenshot DIR [--screenshot-debugger]]
+//           [--screenshot DIR [--screenshot-debugger | --screenshot-compare]]
 #include <QString>
 #include <QStringList>
 
@@ -21,6 +21,7 @@ struct CommandLineOptions {
     int max_new = 0;  // 0 = the panel's default
     QString screenshot_dir;
     bool screenshot_debugger = false;  // the screenshot run is a debugging session
+    bool screenshot_compare = false;   // the screenshot run ends with a comparison of two runs
 };
 
 // Parses arguments (argv[0] first). On a usage error returns false with a message in `error`

@@ -63,6 +63,9 @@ public slots:
     void addBreakpoint(const QString& spec);
     void setBreakpointEnabled(int id, bool enabled);
     void removeBreakpoint(int id);
+    // Runs the prompt twice on the loaded model, with the settings of A and of B, and answers
+    // with comparisonReady. The current run is left as it is.
+    void compareRuns(const kvs::ui::CompareSettings& settings);
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
@@ -73,6 +76,7 @@ signals:
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(const kvs::ui::DebuggerState& state);
+    void comparisonReady(const kvs::RunComparison& comparison);
 
 private:
     // Queues fn on the worker. Work that changes the run counts as busy from this call until the

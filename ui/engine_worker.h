@@ -51,6 +51,9 @@ public:
     void addBreakpoint(quint64 gen, const QString& spec);
     void setBreakpointEnabled(quint64 gen, int id, bool enabled);
     void removeBreakpoint(quint64 gen, int id);
+    // Records the prompt with each side's settings on backends of its own (the run in the
+    // session stays as it is) and sends the comparison.
+    void compareRuns(quint64 gen, const CompareSettings& settings);
 
     void on_event(const kvs::Event& event) override;
 
@@ -66,6 +69,7 @@ signals:
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(quint64 gen, const kvs::ui::DebuggerState& state);
+    void comparisonReady(quint64 gen, const kvs::RunComparison& comparison);
 
 private:
     bool current(quint64 gen) const { return gen == generation_->load(); }

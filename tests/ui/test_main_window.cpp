@@ -54,7 +54,7 @@ private slots:
         QStringList titles;
         for (int i = 0; i < window.viewTabs()->count(); ++i) titles << window.viewTabs()->tabText(i);
         QCOMPARE(titles, (QStringList{"KV memory", "Attention", "Compute", "Ops of one token", "Block pool", "Pool memory", "Cache inspector",
-                                      "Memory calculator", "Allocation simulator", "Steps", "Debugger"}));
+                                      "Memory calculator", "Allocation simulator", "Steps", "Debugger", "Compare"}));
         QCOMPARE(window.prefillAction()->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(window.stepAction()->shortcut(), QKeySequence(Qt::Key_F10));
         QCOMPARE(window.runAction()->shortcuts(), (QList<QKeySequence>{QKeySequence(Qt::Key_F8), QKeySequence(Qt::Key_Space)}));
