@@ -1,5 +1,7 @@
 // kvscope: the desktop application.
 #include <QApplication>
+#include <QSettings>
+#include <QTemporaryDir>
 #include <cstdio>
 #include <cstring>
 
@@ -33,12 +35,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "kvscope: %s\n(see kvscope --help)\n", qPrintable(error));
         return 2;
     }
-    kvs::ui::MainWindow window;
+    // Pictures come out the same whatever the user saved (layout, pace, recent files), and
+    // taking them changes none of it: the settings live in a folder of their own.
+    QTemporaryDir screenshot_settings;
     if (!options.screenshot_dir.isEmpty())
-        kvs::ui::run_screenshot_session(window, options.screenshot_dir,
-                                        options.screenshot_compare    ? kvs::ui::ScreenshotScenario::Compare
-                                        : options.screenshot_debugger ? kvs::ui::ScreenshotScenario::Debugger
-                                                                      : kvs::ui::ScreenshotScenario::Views);
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, screenshot_settings.path());
+    kvs::ui::MainWindow window;
+    if (!options.screenshot_dir.isEmpty()) kvs::ui::run_screenshot_session(window, options.screenshot_dir, options.screenshot_scenario);
     window.show();
     kvs::ui::start_app(window, options);
     return app.exec();

@@ -14,6 +14,10 @@
 #   scripts/screenshots.sh --compare [OUT_DIR] [APP ARGS...]
 # The Compare tab after a greedy run is compared with a sampled one (temperature 1, seed 7);
 # saves compare_view.png and compare_window.png only.
+#   scripts/screenshots.sh --lecture [OUT_DIR] [APP ARGS...]
+# The pictures of a lecture after a run of about 500 positions: the attention heatmap fitted and
+# zoomed, the ops of one token, the pace control, a chart in presentation mode and the same
+# chart exported at 1600 x 900; saves lecture_*.png only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,8 +25,10 @@ build="${KVSCOPE_BUILD_DIR:-$root/build}"
 pool=0
 debugger=0
 compare=0
+lecture=0
 if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
 if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
+if [ "${1:-}" = "--lecture" ]; then lecture=1; shift; fi
 if [ "${1:-}" = "--compare" ]; then compare=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
@@ -55,6 +61,11 @@ if [ "$compare" -eq 1 ]; then
   cp "$work/tab_compare.png" "$out/compare_view.png"
   cp "$work/window.png" "$out/compare_window.png"
   ls -1 "$out"/compare_*.png
+  exit 0
+fi
+if [ "$lecture" -eq 1 ]; then
+  shoot "$out" --screenshot-lecture "$@"
+  ls -1 "$out"/lecture_*.png
   exit 0
 fi
 if [ "$pool" -eq 0 ]; then

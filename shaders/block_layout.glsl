@@ -1,6 +1,12 @@
 // The decoder of the weight type this shader variant is compiled for (WEIGHT_<TYPE> defined by
 // shaders/CMakeLists.txt), over the raw words `uint w[]` that the including shader declares,
 // and the generic reads built on its units: one value, by its row and column.
+// Blocks of 20, 24, 84, 144 and 176 bytes (and BF16's 16-byte units) keep every field a decoder
+// reads as a word on a word boundary, rows being whole blocks.
+#if defined(WEIGHT_BF16) || defined(WEIGHT_Q4_1) || defined(WEIGHT_Q5_1) || defined(WEIGHT_Q2_K) || \
+    defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
+#define WORD_ALIGNED_BLOCKS
+#endif
 #include "weight_words.glsl"
 
 #if defined(WEIGHT_BF16)

@@ -17,12 +17,20 @@ uint byte_at(uint a) { return (w[a >> 2] >> ((a & 3u) * 8u)) & 0xFFu; }
 // The half at an even address a.
 uint half_bits_at(uint a) { return (w[a >> 2] >> ((a & 2u) * 8u)) & 0xFFFFu; }
 float f16_at(uint a) { return unpackHalf2x16(half_bits_at(a)).x; }
-// The 4 bytes from an even address a, little-endian.
+// The 4 bytes from an even address a, little-endian. Layouts whose blocks are a whole number
+// of words (WORD_ALIGNED_BLOCKS, block_layout.glsl) only ever ask for aligned words: one load,
+// no branch.
 uint word_at(uint a) {
+#ifdef WORD_ALIGNED_BLOCKS
+    return w[a >> 2];
+#else
     uint lo = w[a >> 2];
     if ((a & 2u) == 0u) return lo;
     return (lo >> 16) | (w[(a >> 2) + 1u] << 16);
+#endif
 }
+// Two halves at an even address a (for example a block's d and m): one word read.
+vec2 f16_pair_at(uint a) { return unpackHalf2x16(word_at(a)); }
 // The 4 bytes of a word, low byte first.
 uvec4 bytes_of(uint v) { return (uvec4(v) >> uvec4(0u, 8u, 16u, 24u)) & 0xFFu; }
 // Signed bytes (int8 quants and scales).

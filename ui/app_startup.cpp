@@ -9,6 +9,7 @@
 
 #include "engine_controller.h"
 #include "first_run_dialog.h"
+#include "lecture_screenshots.h"
 #include "generation_panel.h"
 #include "main_window.h"
 #include "model_discovery.h"
@@ -140,7 +141,9 @@ void run_debugger_scenario(MainWindow& window, const QString& dir) {
 
 void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotScenario scenario) {
     window.resetLayout();  // the same pictures whatever layout the user saved
-    window.generationPanel()->setMaxNewTokens(kScreenshotTokens);
+    const bool lecture = scenario == ScreenshotScenario::Lecture;
+    window.generationPanel()->setMaxNewTokens(lecture ? kLectureNewTokens : kScreenshotTokens);
+    if (lecture) window.generationPanel()->setSampling(kLectureTemperature, kLectureSeed);
     auto started = std::make_shared<bool>(false);
     QObject::connect(&window, &MainWindow::modelReady, &window, [&window, started] {
         if (*started) return;
@@ -153,6 +156,8 @@ void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotSc
         *finished_once = true;
         if (scenario == ScreenshotScenario::Debugger) return run_debugger_scenario(window, dir);
         if (scenario == ScreenshotScenario::Compare) return run_compare_scenario(window, dir);
+        if (scenario == ScreenshotScenario::Lecture)
+            return QTimer::singleShot(800, &window, [&window, dir] { take_lecture_screenshots(window, dir); });
         // Give the views' coalesced redraws time to land, select a late step so the selection
         // shows, then grab.
         QTimer::singleShot(800, &window, [&window, dir] {

@@ -12,14 +12,10 @@ class MainWindow;
 // nothing to do (the first-run dialog was declined and no model is loaded).
 void start_app(MainWindow& window, const CommandLineOptions& options);
 
-// What a --screenshot run shows. Views: every view after a short run. Debugger: the run then
-// becomes a debugging session (two forced branches, a breakpoint hit), pictures taken with the
-// Debugger tab in front. Compare: then a greedy run is compared with a sampled one (temperature
-// 1, seed 7), pictures taken with the Compare tab in front.
-enum class ScreenshotScenario { Views, Debugger, Compare };
-
 // --screenshot: after the model is loaded, prefill and generate, then save PNGs into `dir`
 // and quit the application (exit code 0 when every file was written, 1 otherwise).
-void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotScenario scenario = ScreenshotScenario::Views);
+// The scenario says what happens between the run and the pictures (ScreenshotScenario).
+void run_screenshot_session(MainWindow& window, const QString& dir,
+                            ScreenshotScenario scenario = ScreenshotScenario::Views);
 
 }  // namespace kvs::ui

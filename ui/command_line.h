@@ -2,11 +2,19 @@
 // The desktop app's command line:
 //   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
 //           [--prompts FILE] [--block-size N] [--prefix-cache] [--backend cpu|vulkan] [--max-new N]
-//           [--screenshot DIR [--screenshot-debugger | --screenshot-compare]]
+//           [--screenshot DIR [--screenshot-debugger | --screenshot-lecture | --screenshot-compare]]
 #include <QString>
 #include <QStringList>
 
 namespace kvs::ui {
+
+// What a --screenshot run does before its pictures.
+enum class ScreenshotScenario {
+    Views,     // a short run; every tab and dock
+    Debugger,  // a debugging session: forced branches, a breakpoint hit
+    Lecture,   // a run over 500 positions; the lecture pictures (lecture_screenshots.h)
+    Compare,   // then a greedy run compared with a sampled one; the Compare tab in front
+};
 
 struct CommandLineOptions {
     QString model;
@@ -20,8 +28,7 @@ struct CommandLineOptions {
     QString backend = QStringLiteral("cpu");
     int max_new = 0;  // 0 = the panel's default
     QString screenshot_dir;
-    bool screenshot_debugger = false;  // the screenshot run is a debugging session
-    bool screenshot_compare = false;   // the screenshot run ends with a comparison of two runs
+    ScreenshotScenario screenshot_scenario = ScreenshotScenario::Views;
 };
 
 // Parses arguments (argv[0] first). On a usage error returns false with a message in `error`

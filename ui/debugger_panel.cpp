@@ -13,6 +13,7 @@
 
 #include "engine_controller.h"
 #include "human_units.h"
+#include "logit_lens_box.h"
 #include "run_data.h"
 
 namespace kvs::ui {
@@ -97,6 +98,12 @@ DebuggerPanel::DebuggerPanel(RunData* run, EngineController* controller, QWidget
     pl->addLayout(row4);
     lists->addWidget(bp_box, 2);
 
+    lens_ = new LogitLensBox;
+    layout->addWidget(lens_, 1);
+    connect(lens_, &LogitLensBox::lensRequested, controller_, &EngineController::requestLogitLens);
+    connect(controller_, &EngineController::logitLensReady, lens_, &LogitLensBox::setResult);
+    connect(run_, &RunData::cleared, lens_, &LogitLensBox::clear);
+
     connect(rewind_, &QPushButton::clicked, this, [this] {
         if (const auto* s = selected()) controller_->rewind(s->step, keep_->isChecked());
     });
@@ -156,6 +163,7 @@ void DebuggerPanel::updateStep() {
     force_->setEnabled(usable);
     force_text_->setEnabled(usable);
     candidates_->clear();
+    lens_->setStep(usable ? s->step : -1);
     if (!s) {
         step_->setText(state_.available || !run_->hasRun() ? tr("No step selected.")
                                                            : tr("The debugger works on runs of one prompt."));

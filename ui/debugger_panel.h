@@ -18,6 +18,7 @@ class QTreeWidget;
 namespace kvs::ui {
 
 class EngineController;
+class LogitLensBox;
 class RunData;
 
 class DebuggerPanel : public QWidget {
@@ -28,6 +29,7 @@ public:
     const DebuggerState& state() const { return state_; }
     QTreeWidget* branchTree() const { return branches_; }
     QTreeWidget* breakpointList() const { return breakpoints_; }
+    LogitLensBox* logitLens() const { return lens_; }
 
 public slots:
     void setState(const kvs::ui::DebuggerState& state);
@@ -53,6 +55,7 @@ private:
     QLineEdit* spec_;
     QPushButton* add_;
     QPushButton* remove_;
+    LogitLensBox* lens_;
     bool filling_ = false;  // setState() filling the lists: their signals are not the user's
 };
 

@@ -20,6 +20,8 @@ void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::DebuggerState>("kvs::ui::DebuggerState");
     qRegisterMetaType<kvs::ui::CompareSettings>("kvs::ui::CompareSettings");
     qRegisterMetaType<kvs::RunComparison>("kvs::RunComparison");
+    qRegisterMetaType<kvs::ui::PerturbationResult>("kvs::ui::PerturbationResult");
+    qRegisterMetaType<kvs::ui::LogitLensResult>("kvs::ui::LogitLensResult");
 }
 
 EngineController::EngineController(QObject* parent) : QObject(parent) {
@@ -44,6 +46,12 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     });
     connect(worker_, &EngineWorker::comparisonReady, this, [this](quint64 gen, const kvs::RunComparison& c) {
         if (gen == generation_.load()) emit comparisonReady(c);
+    });
+    connect(worker_, &EngineWorker::perturbationReady, this, [this](quint64 gen, const PerturbationResult& result) {
+        if (gen == generation_.load()) emit perturbationReady(result);
+    });
+    connect(worker_, &EngineWorker::logitLensReady, this, [this](quint64 gen, const LogitLensResult& result) {
+        if (gen == generation_.load()) emit logitLensReady(result);
     });
     thread_.start();
 }
@@ -166,6 +174,16 @@ void EngineController::requestKvSnapshot(int layer, int kv_head, int sequence) {
     if (snapshot_request_.exchange(code) != 0) return;
     // A read of the cache for a view, not a change of the run: it does not make the window busy.
     post([w = worker_, gen] { w->serveKvSnapshot(gen); }, false);
+}
+
+void EngineController::requestPerturbation(int position, int zero_layer, const QString& zero_op) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, position, zero_layer, zero_op] { w->perturb(gen, position, zero_layer, zero_op); });
+}
+
+void EngineController::requestLogitLens(int step) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, step] { w->logitLens(gen, step); });
 }
 
 void EngineController::rewind(int step, bool keep_branch) {

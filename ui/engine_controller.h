@@ -66,6 +66,9 @@ public slots:
     // Runs the prompt twice on the loaded model, with the settings of A and of B, and answers
     // with comparisonReady. The current run is left as it is.
     void compareRuns(const kvs::ui::CompareSettings& settings);
+    // Experiments on the run (docs/DEBUGGER.md); they read the run and change nothing of it.
+    void requestPerturbation(int position, int zero_layer = -1, const QString& zero_op = {});
+    void requestLogitLens(int step);
 
 signals:
     void modelLoaded(const kvs::ui::ModelInfo& info);
@@ -77,6 +80,8 @@ signals:
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(const kvs::ui::DebuggerState& state);
     void comparisonReady(const kvs::RunComparison& comparison);
+    void perturbationReady(const kvs::ui::PerturbationResult& result);
+    void logitLensReady(const kvs::ui::LogitLensResult& result);
 
 private:
     // Queues fn on the worker. Work that changes the run counts as busy from this call until the

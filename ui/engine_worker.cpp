@@ -16,6 +16,7 @@
 #include "session/generation_session.h"
 #include "session/run_comparison.h"
 #include "session/run_recorder.h"
+#include "session/perturbation.h"
 
 namespace kvs::ui {
 
@@ -419,6 +420,74 @@ void EngineWorker::sendKvSnapshot(quint64 gen, int sequence, int layer, int kv_h
         return;
     }
     emit kvSnapshotReady(gen, snapshot);
+}
+
+namespace {
+
+QString label_of(const kvs::Model& m, int id) {
+    return m.tokenizer ? QString::fromStdString(m.tokenizer->token_label(id)) : QString::number(id);
+}
+
+}  // namespace
+
+void EngineWorker::perturb(quint64 gen, int position, int zero_layer, const QString& zero_op) {
+    if (!current(gen)) return;
+    if (!session_ || session_->tokens().empty()) {
+        emit errorOccurred(tr("Why only K and V: start a run first; the experiment runs on its tokens."));
+        return;
+    }
+    const std::vector<int> tokens = session_->tokens();
+    kvs::BackendOptions o;
+    o.kv_capacity = int(tokens.size());
+    o.block_size = 0;
+    auto backend = kvs::create_backend("cpu", model_, o, nullptr);
+    if (!backend) {
+        emit errorOccurred(tr("Why only K and V: %1").arg(QString::fromStdString(backend.message())));
+        return;
+    }
+    kvs::Result<kvs::PerturbationReport> report = kvs::err("");
+    if (zero_op.isEmpty()) {
+        report = kvs::perturb_token(**backend, tokens, position);
+    } else {
+        kvs::ActivationPatch patch{zero_layer, kvs::TapPoint::FfnOutput, position};
+        kvs::tap_from_string(zero_op.toStdString(), patch.point);
+        report = kvs::zero_activation(**backend, tokens, patch);
+    }
+    if (!report) {
+        emit errorOccurred(tr("Why only K and V: %1").arg(QString::fromStdString(report.message())));
+        return;
+    }
+    PerturbationResult result;
+    result.report = std::move(report).value();
+    for (int id : tokens) result.labels << label_of(*model_, id);
+    if (result.report.kind == kvs::PerturbationReport::Kind::Token) {
+        result.original = label_of(*model_, result.report.original_token);
+        result.replacement = label_of(*model_, result.report.replacement_token);
+    }
+    emit perturbationReady(gen, result);
+}
+
+void EngineWorker::logitLens(quint64 gen, int step) {
+    if (!current(gen)) return;
+    if (!debugger_) {
+        emit errorOccurred(tr("Logit lens: the debugger works on runs of one prompt; start one first."));
+        return;
+    }
+    auto lens = debugger_->logit_lens(step, 5);
+    if (!lens) {
+        emit errorOccurred(tr("Logit lens: %1").arg(QString::fromStdString(lens.message())));
+        return;
+    }
+    LogitLensResult result;
+    result.step = step;
+    result.lens = std::move(lens).value();
+    result.final_label = label_of(*model_, result.lens.final_token);
+    for (const kvs::LensLayer& l : result.lens.layers) {
+        QStringList labels;
+        for (const kvs::LensToken& t : l.top) labels << label_of(*model_, t.id);
+        result.top_labels.push_back(labels);
+    }
+    emit logitLensReady(gen, result);
 }
 
 }  // namespace kvs::ui

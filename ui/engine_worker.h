@@ -9,6 +9,7 @@
 
 #include "core/events.h"
 #include "engine_types.h"
+#include "experiment_results.h"
 
 #include "kv_snapshot.h"
 
@@ -54,6 +55,11 @@ public:
     // Records the prompt with each side's settings on backends of its own (the run in the
     // session stays as it is) and sends the comparison.
     void compareRuns(quint64 gen, const CompareSettings& settings);
+    // Why only K and V on the run's tokens (the first sequence's), on a CPU backend of its own:
+    // the token at `position` replaced, or, with zero_op set, that op of zero_layer zeroed there.
+    void perturb(quint64 gen, int position, int zero_layer, const QString& zero_op);
+    // The logit lens of `step` of the debugger's active branch.
+    void logitLens(quint64 gen, int step);
 
     void on_event(const kvs::Event& event) override;
 
@@ -70,6 +76,8 @@ signals:
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(quint64 gen, const kvs::ui::DebuggerState& state);
     void comparisonReady(quint64 gen, const kvs::RunComparison& comparison);
+    void perturbationReady(quint64 gen, const kvs::ui::PerturbationResult& result);
+    void logitLensReady(quint64 gen, const kvs::ui::LogitLensResult& result);
 
 private:
     bool current(quint64 gen) const { return gen == generation_->load(); }

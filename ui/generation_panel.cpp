@@ -177,6 +177,11 @@ void GenerationPanel::setContextLength(int positions) {
 
 void GenerationPanel::setUseCache(bool on) { use_cache_->setChecked(on); }
 
+void GenerationPanel::setSampling(double temperature, int seed) {
+    temperature_->setValue(temperature);
+    seed_->setValue(seed);
+}
+
 void GenerationPanel::setCaptureMode(kvs::AttentionCapture::Mode mode) {
     const int i = capture_->findData(int(mode));
     if (i >= 0) capture_->setCurrentIndex(i);

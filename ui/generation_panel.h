@@ -32,6 +32,7 @@ public:
     void setMaxNewTokens(int n);
     void setContextLength(int positions);     // bounds max new tokens
     void setUseCache(bool on);
+    void setSampling(double temperature, int seed);
     void setCaptureMode(kvs::AttentionCapture::Mode mode);
 
 signals:

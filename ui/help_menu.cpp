@@ -42,7 +42,8 @@ void add_help_menu(QWidget& window, QMenuBar* bar) {
             QObject::tr("F5  Prefill\nF10  Step\nF8 / Space  Run / Pause\nCtrl+R  Reset\n"
                         "[ / ]  Slower / faster pace\nF11  Present the current chart (Esc leaves)\n"
                         "Ctrl+O  Open model file\nCtrl+Shift+O  Open Hugging Face folder\n"
-                        "Ctrl+E  Export this view\nCtrl+Shift+E  Export every chart\nF1  Documentation\nCtrl+Q  Quit\n\n"
+                        "Ctrl+E  Export this view\nCtrl+Alt+E  Export this view at a size and dpi\n"
+                        "Ctrl+Shift+E  Export every chart\nF1  Documentation\nCtrl+Q  Quit\n\n"
                         "Attention heatmap: wheel or + / -  zoom, drag or arrows  pan, 0 or double-click  fit\n"
                         "Ops of one token: Left / Right  previous / next op"),
             QMessageBox::Close, w);

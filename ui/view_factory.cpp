@@ -19,6 +19,7 @@
 #include "views/kv_sim_view.h"
 #include "views/token_ops_view.h"
 #include "views/memory_calculator_view.h"
+#include "views/perturbation_view.h"
 #include "views/pool_memory_view.h"
 
 namespace kvs::ui {
@@ -44,11 +45,14 @@ void add_standard_views(MainWindow& window, RunData& run) {
     sim->setObjectName("kvSimView");
     auto* ops = new TokenOpsView(&run);
     ops->setObjectName("tokenOpsView");
+    auto* perturbation = new PerturbationView(&run);
+    perturbation->setObjectName("perturbationView");
 
     window.addView(QObject::tr("KV memory"), kv_memory);
     window.addView(QObject::tr("Attention"), attention);
     window.addView(QObject::tr("Compute"), compute);
     window.addView(QObject::tr("Ops of one token"), ops);
+    window.addView(QObject::tr("Why only K and V"), perturbation);
     window.addView(QObject::tr("Block pool"), pool);
     window.addView(QObject::tr("Pool memory"), pool_memory);
     window.addView(QObject::tr("Cache inspector"), cache);
@@ -71,6 +75,13 @@ void add_standard_views(MainWindow& window, RunData& run) {
     EngineController& controller = window.controller();
     QObject::connect(cache, &CacheInspectorView::snapshotRequested, &controller, &EngineController::requestKvSnapshot);
     QObject::connect(&controller, &EngineController::kvSnapshotReady, cache, &CacheInspectorView::setSnapshot);
+    QObject::connect(perturbation, &PerturbationView::experimentRequested, &controller,
+                     [&controller](int position, int layer, const QString& op) {
+                         controller.requestPerturbation(position, layer, op);
+                     });
+    QObject::connect(&controller, &EngineController::perturbationReady, perturbation, &PerturbationView::setResult);
+    QObject::connect(&window, &MainWindow::modelReady, perturbation,
+                     [perturbation](const ModelInfo& info) { perturbation->setLayers(info.layers); });
 
     // The comparison runs on the engine thread; the view gets the result by value.
     QObject::connect(compare, &CompareView::compareRequested, &controller, &EngineController::compareRuns);

@@ -53,6 +53,7 @@ const char* kHelp =
     "                       attn=L,H,P>X, sink=L,H<X, cache-bytes>=N, cache-blocks>=N)\n"
     "  enable ID | disable ID | delete ID | breakpoints\n"
     "  show [STEP]          one step in detail (default: the last)\n"
+    "  lens [STEP] [K]      logit lens of STEP: each layer's top K tokens (default: the last step, 5)\n"
     "  steps | branches | text\n"
     "  save FILE            write the session (model, settings, breakpoints, branches) as JSON\n";
 
@@ -122,6 +123,15 @@ Status DebugCommands::execute(const std::string& raw) {
         KVS_ASSIGN(int s, int_arg(a, 1, "a step", int(recs.size()) - 1, false));
         if (s < 0 || s >= int(recs.size())) return err("show: step ", s, " has not run (0..", recs.size() - 1, ")");
         print_step(recs[std::size_t(s)], true);
+        return {};
+    }
+    if (c == "lens") {
+        const auto& recs = d_.records();
+        if (recs.empty()) return err("lens: no step has run on this branch");
+        KVS_ASSIGN(int s, int_arg(a, 1, "a step", int(recs.size()) - 1, false));
+        KVS_ASSIGN(int k, int_arg(a, 2, "a number of tokens", 5, false));
+        KVS_ASSIGN(const LogitLens lens, d_.logit_lens(s, k));
+        print_lens(s, lens);
         return {};
     }
     if (c == "text") {
@@ -209,6 +219,21 @@ void DebugCommands::print_branches() {
 void DebugCommands::print_breakpoints() {
     for (const Breakpoint& b : d_.breakpoints())
         std::fprintf(out_, "breakpoint %d %s %s\n", b.id, b.enabled ? "enabled" : "disabled", breakpoint_spec(b).c_str());
+}
+
+// One line per layer: the layer, its entropy, where the final prediction ranks and how likely it
+// is there, then the layer's most likely tokens.
+void DebugCommands::print_lens(int step, const LogitLens& lens) {
+    const Model& m = d_.model();
+    auto label = [&](int id) { return m.tokenizer ? printable(m.tokenizer->token_label(id)) : std::to_string(id); };
+    std::fprintf(out_, "logit lens of step %d (position %d predicts %d '%s')\n", step, lens.position, lens.final_token,
+                 label(lens.final_token).c_str());
+    for (const LensLayer& l : lens.layers) {
+        std::fprintf(out_, "  %-9s entropy %6.3f  final rank %4d p %.4f  top:", l.layer < 0 ? "embedding" : ("layer " + std::to_string(l.layer)).c_str(),
+                     l.entropy, l.final_rank, double(l.final_prob));
+        for (const LensToken& t : l.top) std::fprintf(out_, " %d '%s' %.4f;", t.id, label(t.id).c_str(), double(t.prob));
+        std::fprintf(out_, "\n");
+    }
 }
 
 }  // namespace kvs::cli

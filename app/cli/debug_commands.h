@@ -27,6 +27,7 @@ private:
     void print_step(const StepRecord& r, bool detail);
     void print_branches();
     void print_breakpoints();
+    void print_lens(int step, const LogitLens& lens);
     std::string position_text(const StepRecord& r) const;
 
     Debugger& d_;

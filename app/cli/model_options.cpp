@@ -43,7 +43,7 @@ Result<std::shared_ptr<Model>> load_model_from_args(const ArgParser& p) {
 void add_backend_options(ArgParser& p) {
     p.option("backend", "NAME", "cpu or vulkan (vulkan falls back to cpu with the reason)", "cpu")
         .option("device", "ID", "Vulkan device index or name substring (env KVSCOPE_VK_DEVICE)")
-        .flag("f16", "Vulkan: store weights as F16 on the device")
+        .flag("f16", "Vulkan: store F32 weight matrices as F16 on the device (other types stay as stored)")
         .option("kv-dtype", "T", "KV cache element type: f32 or f16 (either backend; f16 halves the cache)", "f32")
         .option("ctx", "N", "KV cache capacity in positions per sequence (0 = the model's context length, at most 32768)",
                 "0")

@@ -35,7 +35,9 @@ KvLayout cache_layout(const ModelConfig& cfg, const BackendOptions& options, KvD
 
 Backend::~Backend() = default;
 
-void Backend::init_pool(const KvLayout& layout, const BackendOptions& options, int vocab_size) {
+void Backend::init_pool(const KvLayout& layout, const BackendOptions& options, const ModelConfig& config) {
+    config_ = config;
+    const int vocab_size = config.vocab_size;
     kv_ = std::make_unique<KvPool>(layout, options.block_order, options.block_seed);
     kv_->set_prefix_caching(options.prefix_cache);
     const int id = kv_->create_sequence();
@@ -94,7 +96,18 @@ Status Backend::forward(const ForwardBatch& batch, ForwardOutput& out) {
         pass.sequences.push_back(p);
     }
     pass.copies = kv_->take_copies();
-    const Status status = execute(pass, out);
+    pass.tap = &batch.tap;
+    out.activations.clear();
+    Status status;
+    if (batch.tap.active()) {
+        auto plan = plan_activations(batch.tap, config_, pass.rows, pass.logit_rows);
+        if (plan.ok()) out.activations = std::move(plan).value();
+        else status = plan.error();
+    }
+    if (status) status = execute(pass, out);
+    if (status)
+        if (Activation* logits = find_activation(out.activations, -1, TapPoint::Logits))
+            logits->values = out.logits;
     for (const SequenceInput& s : batch.sequences) {
         if (status) kv_->commit(s.sequence);
         else kv_->rollback(s.sequence);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/activation_tap.h"
 #include "core/op_kind.h"
 #include "core/result.h"
 #include "kv/kv_layout.h"
@@ -62,6 +63,7 @@ struct SequenceInput {
 struct ForwardBatch {
     std::vector<SequenceInput> sequences;
     AttentionCapture capture;
+    ActivationTap tap;
 };
 
 // A batch after validation, as a backend executes it.
@@ -83,6 +85,7 @@ struct Pass {
     int logit_rows = 0;
     std::vector<BlockCopy> copies;  // copy on write, before anything is written
     const AttentionCapture* capture = nullptr;
+    const ActivationTap* tap = nullptr;
 };
 
 struct ForwardOutput {
@@ -90,6 +93,9 @@ struct ForwardOutput {
     int logit_rows = 0;
     std::vector<int> first_logit_row;  // per batch entry
     std::vector<AttentionRows> attention;
+    // The tapped activations (ForwardBatch::tap), in pass order; planned and sized before the
+    // pass runs, filled by the backend, Logits filled here from `logits`.
+    std::vector<Activation> activations;
     std::vector<OpTiming> op_times;  // measured per op (CPU: wall clock; Vulkan: timestamps)
     double device_ms = -1.0;         // GPU time of the whole pass, -1 when not measured
 };
@@ -103,7 +109,7 @@ struct BackendOptions {
     BlockOrder block_order = BlockOrder::Ascending;  // hand-out order of a fresh pool
     std::uint64_t block_seed = 0;     // for BlockOrder::Shuffled
     bool prefix_cache = false;        // share full blocks of equal prompt prefixes
-    bool f16_weights = false;         // Vulkan: store weights as F16 on the device
+    bool f16_weights = false;         // Vulkan: store F32 weight matrices as F16 on the device
     bool measure_ops = false;         // fill ForwardOutput::op_times
     std::string device;               // Vulkan: device index or name substring; "" = best
     bool validation = false;          // Vulkan: enable the validation layer
@@ -133,6 +139,7 @@ public:
     Status forward(std::span<const int> tokens, int start_pos, bool all_logits, const AttentionCapture& capture,
                    ForwardOutput& out);
 
+    int vocab_size() const { return vocab_size_; }
     KvPool& kv() { return *kv_; }
     const KvPool& kv() const { return *kv_; }
     const KvLayout& kv_layout() const { return kv_->layout(); }
@@ -149,7 +156,7 @@ public:
 protected:
     Backend() = default;
     // Creates the pool's bookkeeping; backends call it once, before the first pass.
-    void init_pool(const KvLayout& layout, const BackendOptions& options, int vocab_size);
+    void init_pool(const KvLayout& layout, const BackendOptions& options, const ModelConfig& config);
     virtual Status execute(const Pass& pass, ForwardOutput& out) = 0;
     // The first `count` slots of `table`, as F32 rows.
     virtual Status read_slots(const BlockTable& table, int count, int layer, int kv_head, std::vector<float>& keys,
@@ -159,6 +166,7 @@ private:
     Status check(const ForwardBatch& batch) const;
 
     std::unique_ptr<KvPool> kv_;
+    ModelConfig config_;  // the shapes of tapped activations
     int vocab_size_ = 0;
 };
 

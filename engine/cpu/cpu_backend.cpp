@@ -40,7 +40,7 @@ CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions&
       kv_store_(cache_layout(cfg_, options, options.kv_dtype)), products_(options.threads) {
     static const int eigen_single_threaded = disable_eigen_threads();
     (void)eigen_single_threaded;
-    init_pool(kv_store_.layout(), options, cfg_.vocab_size);
+    init_pool(kv_store_.layout(), options, cfg_);
     heads_.resize(std::size_t(products_.threads()));
 }
 
@@ -68,6 +68,8 @@ Status CpuBackend::execute(const Pass& pass, ForwardOutput& out) {
     out.op_times.clear();
     out.device_ms = -1.0;
     timer_.begin_pass(options_.measure_ops, &out.op_times);
+    tap_ = pass.tap && pass.tap->active() ? pass.tap : nullptr;
+    tapped_ = &out.activations;
 
     if (!pass.copies.empty()) timer_.mark(-1, OpKind::KvWrite);
     for (const BlockCopy& c : pass.copies) kv_store_.copy_block(c.source, c.target);  // copy on write
@@ -79,6 +81,10 @@ Status CpuBackend::execute(const Pass& pass, ForwardOutput& out) {
     classifier(pass, out);
     timer_.stop();
     return {};
+}
+
+void CpuBackend::tap(int layer, TapPoint point, RowMatrix& m) {
+    if (tap_) tap_host_rows(*tap_, *tapped_, layer, point, m.data(), int(m.rows()), int(m.cols()));
 }
 
 void CpuBackend::embed(const Pass& pass) {
@@ -97,6 +103,7 @@ void CpuBackend::embed(const Pass& pass) {
                 x_.row(r) += ConstRowVectorMap(xb_row_.data(), cfg_.dim);
             }
         }
+    tap(-1, TapPoint::Embedding, x_);
 }
 
 void CpuBackend::norm(const Tensor& weight, const Tensor& bias, const RowMatrix& in, RowMatrix& out) {
@@ -112,6 +119,7 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
 
     timer_.mark(layer, OpKind::AttnNorm);
     norm(w.attn_norm, w.attn_norm_bias, x_, xb_);  // [rows, dim]
+    tap(layer, TapPoint::AttnNorm, xb_);
 
     timer_.mark(layer, OpKind::QkvProjection);
     linear(xb_, w.wq, w.bq, q_);  // [rows, dim]
@@ -123,6 +131,9 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
         cpu::rope(q_, cfg_.n_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
         cpu::rope(k_, cfg_.n_kv_heads, hd, cfg_.rotary_dim(), cfg_.rope_theta, cfg_.rope_style, positions_);
     }
+    tap(layer, TapPoint::Query, q_);
+    tap(layer, TapPoint::Key, k_);
+    tap(layer, TapPoint::Value, v_);
 
     // The cache: row i of a sequence goes to its slot first_slot + i, wherever its table puts it
     // (rounded to F16 there when the cache stores F16).
@@ -160,11 +171,14 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
     }
     for (AttentionRows& rows : captured_)
         if (rows.n_queries > 0) out.attention.push_back(std::move(rows));
+    tap(layer, TapPoint::AttentionMix, att_out_);
 
     timer_.mark(layer, OpKind::OutputProjection);
     linear(att_out_, w.wo, w.bo, xb_);  // [rows, dim]
+    tap(layer, TapPoint::OutputProjection, xb_);
     timer_.mark(layer, OpKind::Residual);
     x_ += xb_;
+    tap(layer, TapPoint::AttentionResidual, x_);
 }
 
 // Slots [0, keys) of one KV head of a sequence as a [keys, hd] F32 matrix: the cache rows
@@ -220,6 +234,7 @@ void CpuBackend::ffn_block(int layer) {
     const LayerWeights& w = model_->weights.layers[layer];
     timer_.mark(layer, OpKind::FfnNorm);
     norm(w.ffn_norm, w.ffn_norm_bias, x_, xb_);  // [rows, dim]
+    tap(layer, TapPoint::FfnNorm, xb_);
 
     if (cfg_.arch == Architecture::Llama) {
         timer_.mark(layer, OpKind::FfnGate);
@@ -234,10 +249,13 @@ void CpuBackend::ffn_block(int layer) {
         timer_.mark(layer, OpKind::FfnActivation);
         cpu::gelu_tanh(hidden_);
     }
+    tap(layer, TapPoint::FfnHidden, hidden_);
     timer_.mark(layer, OpKind::FfnDown);
     linear(hidden_, w.w_down, w.b_down, xb_);  // [rows, dim]
+    tap(layer, TapPoint::FfnOutput, xb_);
     timer_.mark(layer, OpKind::Residual);
     x_ += xb_;
+    tap(layer, TapPoint::FfnResidual, x_);
 }
 
 // Final norm and classifier over the rows whose logits are wanted: each sequence's last row, or
@@ -250,6 +268,7 @@ void CpuBackend::classifier(const Pass& pass, ForwardOutput& out) {
         else last_.row(s.logit_row0) = x_.row(s.row0 + s.n() - 1);
     }
     norm(model_->weights.final_norm, model_->weights.final_norm_bias, last_, xb_);
+    tap(-1, TapPoint::FinalNorm, xb_);
 
     timer_.mark(-1, OpKind::Classifier);
     products_.multiply(xb_, model_->weights.classifier_matrix(), logits_);  // [logit rows, vocab]

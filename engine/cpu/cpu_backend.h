@@ -42,6 +42,8 @@ private:
     void ffn_block(int layer);
     void classifier(const Pass& pass, ForwardOutput& out);
     void norm(const Tensor& weight, const Tensor& bias, const cpu::RowMatrix& in, cpu::RowMatrix& out);
+    // The activation tap after an op (core/activation_tap.h): patches, then copies `m` if asked.
+    void tap(int layer, TapPoint point, cpu::RowMatrix& m);
 
     std::shared_ptr<const Model> model_;
     const ModelConfig& cfg_;
@@ -49,6 +51,8 @@ private:
     KvHostStorage kv_store_;
     cpu::OpTimer timer_;
     cpu::WeightProduct products_;  // the thread pool and the weight-matrix products
+    const ActivationTap* tap_ = nullptr;      // of the pass running
+    std::vector<Activation>* tapped_ = nullptr;
 
     // Per pool thread: one head's scores and its gathered K and V.
     struct HeadScratch {

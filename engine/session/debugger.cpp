@@ -340,4 +340,19 @@ void Debugger::update_capture() {
     session_.set_capture(c);
 }
 
+Result<LogitLens> Debugger::logit_lens(int step, int top_k) const {
+    const std::vector<StepRecord>& recs = records();
+    if (step < 0 || step >= int(recs.size()))
+        return err("logit lens: step ", step, " has not run on this branch (", recs.size(), " steps)");
+    const StepFinished& s = recs[std::size_t(step)].step;
+    const int fed = s.first_pos + s.n_positions;  // the tokens before the one the step chose
+    const std::vector<int>& tokens = session_.tokens();
+    if (fed <= 0 || fed > int(tokens.size())) return err("logit lens: step ", step, " fed ", fed, " tokens");
+    BackendOptions o;
+    o.kv_capacity = fed;
+    o.block_size = 0;
+    KVS_ASSIGN(std::unique_ptr<Backend> cpu, create_backend("cpu", session_.shared_model(), o, nullptr));
+    return kvs::logit_lens(*cpu, model(), std::vector<int>(tokens.begin(), tokens.begin() + fed), top_k);
+}
+
 }  // namespace kvs

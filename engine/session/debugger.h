@@ -18,6 +18,7 @@
 #include "core/events.h"
 #include "core/result.h"
 #include "session/breakpoint.h"
+#include "session/logit_lens.h"
 #include "session/generation_session.h"
 
 namespace kvs {
@@ -102,6 +103,11 @@ public:
     // The active branch's steps, indexed by step.
     const std::vector<StepRecord>& records() const { return nodes_.at(active_).records; }
     const std::vector<StepRecord>& records(int branch) const { return nodes_.at(branch).records; }
+
+    // The logit lens of `step` of the active branch: what each layer's residual stream predicted
+    // for the token that step chose, from a pass over the tokens fed up to it on a CPU backend of
+    // its own (the debugger's cache is left alone).
+    Result<LogitLens> logit_lens(int step, int top_k = 5) const;
 
     GenerationSession& session() { return session_; }
     const GenerationSession& session() const { return session_; }

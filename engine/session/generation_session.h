@@ -70,6 +70,7 @@ public:
     const std::string& stop_reason() const { return stop_reason_; }
     const std::string& stop_reason(int i) const { return seqs_[std::size_t(i)].stop_reason; }
     const Model& model() const { return *model_; }
+    const std::shared_ptr<const Model>& shared_model() const { return model_; }
     const Backend& backend() const { return *backend_; }
     const SessionOptions& options() const { return options_; }
     // Text of the generated tokens only.

@@ -31,7 +31,7 @@ void VulkanBackend::record_embedding(const Chunk& c) {
                             &params, groups_for(std::uint64_t(c.rows) * cfg.dim, vk::kLinearGroup),
                             {-1, OpKind::Embedding});
     }
-    record_dump(x_, "x", cfg.dim, c, -1, OpKind::Embedding);
+    record_tap(x_, c, -1, TapPoint::Embedding);
 }
 
 void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::DeviceTensor& bias, const Chunk& c, OpKind op,
@@ -44,7 +44,6 @@ void VulkanBackend::record_norm(const vk::DeviceTensor& weight, const vk::Device
     else
         recorder_->dispatch(pipeline("rms_norm"), {read(x_), read(weight.buffer), write(xb_)}, &params,
                             std::uint64_t(c.rows), {layer, op});
-    record_dump(xb_, "xb", cfg.dim, c, layer, op);
 }
 
 void VulkanBackend::record_linear(const vk::Buffer& in, const vk::DeviceTensor& w, const vk::DeviceTensor& bias,
@@ -103,12 +102,10 @@ void VulkanBackend::record_layer(int l, const Chunk& c) {
     const int m = c.rows;
 
     record_norm(w.attn_norm, w.attn_norm_bias, c, OpKind::AttnNorm, l);
+    record_tap(xb_, c, l, TapPoint::AttnNorm);
     record_linear(xb_, w.wq, w.bq, q_, m, 0, {l, OpKind::QkvProjection});
     record_linear(xb_, w.wk, w.bk, k_, m, 0, {l, OpKind::QkvProjection});
     record_linear(xb_, w.wv, w.bv, v_, m, 0, {l, OpKind::QkvProjection});
-    record_dump(q_, "q", cfg.dim, c, l, OpKind::QkvProjection);
-    record_dump(k_, "k", cfg.kv_dim(), c, l, OpKind::QkvProjection);
-    record_dump(v_, "v", cfg.kv_dim(), c, l, OpKind::QkvProjection);
 
     if (cfg.arch == Architecture::Llama) {
         const std::uint32_t half = std::uint32_t(cfg.rotary_dim() / 2);
@@ -121,35 +118,34 @@ void VulkanBackend::record_layer(int l, const Chunk& c) {
         kp.heads = std::uint32_t(cfg.n_kv_heads);
         recorder_->dispatch(pipeline("rope"), {read(rope_table_), write(k_), read(rows_)}, &kp,
                             groups_for(std::uint64_t(m) * cfg.n_kv_heads * half, vk::kLinearGroup), {l, OpKind::Rope});
-        record_dump(q_, "q", cfg.dim, c, l, OpKind::Rope);
-        record_dump(k_, "k", cfg.kv_dim(), c, l, OpKind::Rope);
     }
+    record_tap(q_, c, l, TapPoint::Query);
+    record_tap(k_, c, l, TapPoint::Key);
+    record_tap(v_, c, l, TapPoint::Value);
 
     record_attention(l, c);
 
     record_linear(att_, w.wo, w.bo, xb_, m, 0, {l, OpKind::OutputProjection});
-    record_dump(xb_, "xb", cfg.dim, c, l, OpKind::OutputProjection);
+    record_tap(xb_, c, l, TapPoint::OutputProjection);
     record_elementwise("add", x_, &xb_, std::uint32_t(m * cfg.dim), {l, OpKind::Residual});
-    record_dump(x_, "x", cfg.dim, c, l, OpKind::Residual);
+    record_tap(x_, c, l, TapPoint::AttentionResidual);
 
     record_norm(w.ffn_norm, w.ffn_norm_bias, c, OpKind::FfnNorm, l);
+    record_tap(xb_, c, l, TapPoint::FfnNorm);
     const std::uint32_t hidden_count = std::uint32_t(m * cfg.hidden_dim);
     if (cfg.arch == Architecture::Llama) {
         record_linear(xb_, w.w_gate, {}, hidden_, m, 0, {l, OpKind::FfnGate});
-        record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnGate);
         record_linear(xb_, w.w_up, w.b_up, up_, m, 0, {l, OpKind::FfnUp});
-        record_dump(up_, "up", cfg.hidden_dim, c, l, OpKind::FfnUp);
         record_elementwise("swiglu", hidden_, &up_, hidden_count, {l, OpKind::FfnActivation});
     } else {
         record_linear(xb_, w.w_up, w.b_up, hidden_, m, 0, {l, OpKind::FfnUp});
-        record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnUp);
         record_elementwise("gelu", hidden_, nullptr, hidden_count, {l, OpKind::FfnActivation});
     }
-    record_dump(hidden_, "hidden", cfg.hidden_dim, c, l, OpKind::FfnActivation);
+    record_tap(hidden_, c, l, TapPoint::FfnHidden);
     record_linear(hidden_, w.w_down, w.b_down, xb_, m, 0, {l, OpKind::FfnDown});
-    record_dump(xb_, "xb", cfg.dim, c, l, OpKind::FfnDown);
+    record_tap(xb_, c, l, TapPoint::FfnOutput);
     record_elementwise("add", x_, &xb_, std::uint32_t(m * cfg.dim), {l, OpKind::Residual});
-    record_dump(x_, "x", cfg.dim, c, l, OpKind::Residual);
+    record_tap(x_, c, l, TapPoint::FfnResidual);
 }
 
 // Cache write and attention of one chunk for layer l. Every shader addresses the cache through
@@ -204,7 +200,7 @@ void VulkanBackend::record_attention(int l, const Chunk& c) {
                         {read(probs_), read(kv, vb.offset, vb.range), write(att_), read(rows_), read(tables_)}, &vp,
                         groups_for(std::uint64_t(m) * heads * groups_for(hd, vk::kAttnValuesDims), vk::kLinearGroup),
                         {l, OpKind::AttentionValues});
-    record_dump(att_, "att", cfg.dim, c, l, OpKind::AttentionValues);
+    record_tap(att_, c, l, TapPoint::AttentionMix);
 }
 
 // Final norm and classifier for the rows of this chunk whose logits are wanted (each sequence's
@@ -242,6 +238,9 @@ void VulkanBackend::record_classifier(const Pass& pass, const Chunk& c) {
     // Each run's logits go to their own rows of logits_ (a chunk has at most chunk_ of them).
     int local = 0;
     for (const Run& r : runs) {
+        if (tap_)
+            if (const Activation* a = find_activation(*tapped_, -1, TapPoint::FinalNorm))
+                copy_tap_rows(xb_, r.row - c.first, std::size_t(a - tapped_->data()), r.logit_row, r.count);
         record_linear(xb_, cls, {}, logits_, r.count, std::uint32_t((r.row - c.first) * cfg.dim), {-1, OpKind::Classifier},
                       std::uint32_t(local * cfg.vocab_size));
         recorder_->copy(logits_, VkDeviceSize(local) * row_bytes, logits_rb_, VkDeviceSize(r.logit_row) * row_bytes,
@@ -250,21 +249,33 @@ void VulkanBackend::record_classifier(const Pass& pass, const Chunk& c) {
     }
 }
 
-void VulkanBackend::record_dump(const vk::Buffer& src, const char* tensor, int cols, const Chunk& c, int layer,
-                                OpKind op) {
-    if (!dump_enabled_) return;
-    const VkDeviceSize bytes = VkDeviceSize(c.rows) * cols * 4;
-    if (dump_used_ + bytes > dump_rb_.size()) return;
-    ActivationDump meta;
-    meta.layer = layer;
-    meta.op = op;
-    meta.tensor = tensor;
-    meta.first_row = c.first;
-    meta.rows = c.rows;
-    meta.cols = cols;
-    recorder_->copy(src, 0, dump_rb_, dump_used_, bytes);
-    dump_entries_.push_back({std::move(meta), dump_used_});
-    dump_used_ += bytes;
+void VulkanBackend::record_tap(const vk::Buffer& src, const Chunk& c, int layer, TapPoint point) {
+    if (!tap_) return;
+    const VkDeviceSize row_bytes = VkDeviceSize(tap_width(point, model_->config)) * 4;
+    for (const ActivationPatch& p : tap_->zero)
+        if (p.point == point && (p.layer == layer || !is_layer_point(point)) && p.row >= c.first && p.row < c.first + c.rows)
+            recorder_->fill_zero(src, VkDeviceSize(p.row - c.first) * row_bytes, row_bytes);
+    if (const Activation* a = find_activation(*tapped_, layer, point))
+        copy_tap_rows(src, 0, std::size_t(a - tapped_->data()), c.first, c.rows);
+}
+
+// Rows [src_row, src_row + rows) of `src` become rows [first_row, ...) of the activation. The
+// read-back was sized for exactly the planned activations: a copy past it is a defect, and it
+// fails the pass (never dropped).
+void VulkanBackend::copy_tap_rows(const vk::Buffer& src, int src_row, std::size_t activation, int first_row, int rows) {
+    const Activation& a = (*tapped_)[activation];
+    const VkDeviceSize row_bytes = VkDeviceSize(a.cols) * 4;
+    const VkDeviceSize offset = tap_offsets_[activation] + VkDeviceSize(first_row) * row_bytes;
+    const VkDeviceSize bytes = VkDeviceSize(rows) * row_bytes;
+    if (first_row < 0 || first_row + rows > a.rows || offset + bytes > tap_rb_.size()) {
+        if (tap_error_.empty())
+            tap_error_ = "activation tap: rows " + std::to_string(first_row) + ".." + std::to_string(first_row + rows - 1) +
+                         " of " + to_string(a.point) + " (layer " + std::to_string(a.layer) + ") fall outside its " +
+                         std::to_string(a.rows) + " planned rows or the " + std::to_string(tap_rb_.size()) +
+                         "-byte read-back";
+        return;
+    }
+    recorder_->copy(src, VkDeviceSize(src_row) * row_bytes, tap_rb_, offset, bytes);
 }
 
 }  // namespace kvs

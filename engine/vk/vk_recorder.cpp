@@ -130,6 +130,27 @@ void CommandRecorder::record(const Pipeline& p, std::initializer_list<Binding> b
     }
 }
 
+void CommandRecorder::fill_zero(const Buffer& dst, VkDeviceSize offset, VkDeviceSize bytes) {
+    if (bytes == 0 || !error_.empty()) return;
+    VkBufferMemoryBarrier b{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
+    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    b.buffer = dst.handle();
+    b.offset = offset;
+    b.size = bytes;
+    // The shader that wrote the range, then the fill, then whatever reads or copies it.
+    b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 1, &b,
+                         0, nullptr);
+    vkCmdFillBuffer(cmd_, dst.handle(), offset, bytes, 0u);
+    b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+    vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 1, &b, 0,
+                         nullptr);
+}
+
 void CommandRecorder::copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset,
                            VkDeviceSize bytes) {
     if (bytes == 0) return;

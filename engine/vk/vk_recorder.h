@@ -63,6 +63,8 @@ public:
                      std::uint32_t gy, OpLabel label);
     // Copies bytes for the host to read after the submission.
     void copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset, VkDeviceSize bytes);
+    // Zeroes bytes of a buffer between the shaders before and after it (activation patches).
+    void fill_zero(const Buffer& dst, VkDeviceSize offset, VkDeviceSize bytes);
     // Ends, submits and waits. Errors found while recording (limits exceeded) are reported here.
     Status submit_and_wait();
 

@@ -101,7 +101,7 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(std::shared_ptr<con
     b->model_ = std::move(model);
     b->options_ = options;
     b->layout_ = cache_layout(cfg, options, options.kv_dtype);
-    b->init_pool(b->layout_, options, cfg.vocab_size);
+    b->init_pool(b->layout_, options, cfg);
     b->layout_ = b->kv_layout();
     KVS_ASSIGN(b->ctx_, vk::VulkanContext::create({options.device, options.validation}));
     KVS_TRY(check_device_memory(*b->ctx_, *b->model_, b->layout_, options.f16_weights));
@@ -310,14 +310,7 @@ Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
         KVS_TRY(ensure_buffer(capture_rb_, VkDeviceSize(capture_slots_.size()) * n * cap * 4, vk::MemoryUse::Readback));
     if (!argmax_pass_)
         KVS_TRY(ensure_buffer(logits_rb_, VkDeviceSize(pass.logit_rows) * cfg.vocab_size * 4, vk::MemoryUse::Readback));
-    dump_entries_.clear();
-    dump_used_ = 0;
-    if (dump_enabled_) {
-        // At most 15 tensors per layer and chunk plus the embedding and the final norm.
-        const VkDeviceSize widest = VkDeviceSize(std::max(cfg.dim, cfg.hidden_dim));
-        KVS_TRY(ensure_buffer(dump_rb_, VkDeviceSize(n) * (VkDeviceSize(cfg.n_layers) * 15 + 2) * widest * 4,
-                              vk::MemoryUse::Readback));
-    }
+    KVS_TRY(plan_tap_readback(pass, out.activations));
 
     KVS_TRY(recorder_->begin(options_.measure_ops));
     record_copies(pass);
@@ -327,15 +320,12 @@ Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
         for (int l = 0; l < cfg.n_layers; ++l) record_layer(l, c);
         record_classifier(pass, c);
     }
-    if (Status s = recorder_->submit_and_wait(); !s) return ctx_->device_lost() ? device_lost_error(*ctx_) : s;
-
-    dumps_.clear();
-    for (const DumpEntry& e : dump_entries_) {
-        ActivationDump d = e.meta;
-        const float* src = reinterpret_cast<const float*>(static_cast<const char*>(dump_rb_.mapped()) + e.offset);
-        d.values.assign(src, src + std::size_t(d.rows) * d.cols);
-        dumps_.push_back(std::move(d));
+    if (!tap_error_.empty()) {
+        (void)recorder_->submit_and_wait();  // ends the recording; the pass's results are not used
+        return err(tap_error_);
     }
+    if (Status s = recorder_->submit_and_wait(); !s) return ctx_->device_lost() ? device_lost_error(*ctx_) : s;
+    read_tap(out.activations);
 
     out.logits.clear();
     out.attention.clear();
@@ -348,6 +338,31 @@ Status VulkanBackend::execute(const Pass& pass, ForwardOutput& out) {
     }
     read_attention(pass, out);
     return {};
+}
+
+// Each planned activation gets its own range of the read-back (Logits come from the logits the
+// pass returns anyway). Its size is what the tap's budget was checked against.
+Status VulkanBackend::plan_tap_readback(const Pass& pass, const std::vector<Activation>& activations) {
+    tap_ = pass.tap && pass.tap->active() ? pass.tap : nullptr;
+    tapped_ = &activations;
+    tap_error_.clear();
+    tap_offsets_.assign(activations.size(), ~VkDeviceSize(0));
+    VkDeviceSize bytes = 0;
+    for (std::size_t i = 0; i < activations.size(); ++i) {
+        if (activations[i].point == TapPoint::Logits) continue;
+        tap_offsets_[i] = bytes;
+        bytes += VkDeviceSize(activations[i].values.size()) * 4;
+    }
+    if (bytes > 0) KVS_TRY(ensure_buffer(tap_rb_, bytes, vk::MemoryUse::Readback));
+    return {};
+}
+
+void VulkanBackend::read_tap(std::vector<Activation>& activations) const {
+    for (std::size_t i = 0; i < activations.size(); ++i) {
+        if (tap_offsets_[i] == ~VkDeviceSize(0)) continue;
+        const float* src = reinterpret_cast<const float*>(static_cast<const char*>(tap_rb_.mapped()) + tap_offsets_[i]);
+        std::copy_n(src, activations[i].values.size(), activations[i].values.data());
+    }
 }
 
 // Captured rows come back as [slot][pass row][capacity]; each sequence gets its own rows,

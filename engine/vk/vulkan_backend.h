@@ -17,18 +17,6 @@
 
 namespace kvs {
 
-// An intermediate activation copied back when the dump is on (debugging divergence from the
-// CPU reference): `rows` positions of a [rows, cols] tensor after (layer, op).
-struct ActivationDump {
-    int layer = -1;
-    OpKind op = OpKind::Embedding;
-    std::string tensor;  // "x", "xb", "q", "k", "v", "att", "hidden", "up"
-    int first_row = 0;   // row of the pass this chunk starts at
-    int rows = 0;
-    int cols = 0;
-    std::vector<float> values;
-};
-
 class VulkanBackend final : public Backend {
 public:
     // max_chunk_rows > 0 caps the positions per prefill chunk (tests use it to force chunking).
@@ -45,10 +33,6 @@ public:
     // Greedy decoding on the device (default sequence): runs the pass and returns argmax of the
     // last logits, reading back one integer instead of the vocabulary.
     Result<int> forward_argmax(std::span<const int> tokens, int start_pos);
-
-    // When on, forward() also copies every op's output back (slow; for divergence checks).
-    void set_activation_dump(bool on) { dump_enabled_ = on; }
-    const std::vector<ActivationDump>& activation_dumps() const { return dumps_; }
 
     int chunk_rows() const { return chunk_; }
     // Submissions of forward passes since creation (a prefill is one, a decode step is one).
@@ -87,7 +71,12 @@ private:
                        std::uint32_t out_offset = 0);
     void record_elementwise(const char* shader, const vk::Buffer& a, const vk::Buffer* b, std::uint32_t count,
                             vk::OpLabel label);
-    void record_dump(const vk::Buffer& src, const char* tensor, int cols, const Chunk& c, int layer, OpKind op);
+    // The activation tap after an op (core/activation_tap.h): zeroes patched rows of the chunk,
+    // then copies its rows into the read-back at their place among the pass's rows.
+    void record_tap(const vk::Buffer& src, const Chunk& c, int layer, TapPoint point);
+    void copy_tap_rows(const vk::Buffer& src, int src_row, std::size_t activation, int first_row, int rows);
+    Status plan_tap_readback(const Pass& pass, const std::vector<Activation>& activations);
+    void read_tap(std::vector<Activation>& activations) const;
     const vk::Pipeline& pipeline(const std::string& name) const;
 
     std::shared_ptr<const Model> model_;
@@ -117,7 +106,7 @@ private:
     vk::Buffer argmax_;       // [1] uint32
     vk::Buffer dummy_;        // bound where a shader's optional input is absent
     // Host-visible read-backs; they grow only when a pass needs more than any before.
-    vk::Buffer logits_rb_, capture_rb_, dump_rb_, argmax_rb_;
+    vk::Buffer logits_rb_, capture_rb_, tap_rb_, argmax_rb_;
 
     // Per-pass recording state.
     struct CaptureSlot {
@@ -125,14 +114,10 @@ private:
     };
     std::vector<CaptureSlot> capture_slots_;
     int pass_rows_ = 0;
-    struct DumpEntry {
-        ActivationDump meta;
-        VkDeviceSize offset;
-    };
-    std::vector<DumpEntry> dump_entries_;
-    VkDeviceSize dump_used_ = 0;
-    bool dump_enabled_ = false;
-    std::vector<ActivationDump> dumps_;
+    const ActivationTap* tap_ = nullptr;        // null when the pass taps and patches nothing
+    const std::vector<Activation>* tapped_ = nullptr;  // the planned activations (ForwardOutput)
+    std::vector<VkDeviceSize> tap_offsets_;     // per planned activation: its place in tap_rb_; ~0 = filled on the host
+    std::string tap_error_;                     // a copy that did not fit: the pass fails with it
     bool argmax_pass_ = false;  // forward_argmax: read back one index instead of the logits
 };
 

@@ -12,7 +12,8 @@ uint unit_lo(uint u) { return 128u * (u >> 4) + 64u * ((u >> 2) & 1u) + 16u * ((
 uint unit_hi(uint u) { return unit_lo(u) + 32u; }
 void unit_values(uint b, uint u, out vec4 lo, out vec4 hi) {
     uint h = u >> 4, p = (u >> 3) & 1u, g = (u >> 2) & 1u, t = u & 3u;
-    float d = f16_at(b + 80u), dmin = f16_at(b + 82u);
+    vec2 dm = f16_pair_at(b + 80u);
+    float d = dm.x, dmin = dm.y;
     uint j = 8u * h + 4u * g + p;  // sub-block of f = 2g; f = 2g + 1 is j + 2
     uint s1 = byte_at(b + j), s2 = byte_at(b + j + 2u);
     precise float d1 = d * float(s1 & 0xFu), m1 = dmin * float(s1 >> 4);

@@ -10,7 +10,8 @@ uint unit_lo(uint u) { return 64u * (u >> 3) + 4u * (u & 7u); }
 uint unit_hi(uint u) { return unit_lo(u) + 32u; }
 void unit_values(uint b, uint u, out vec4 lo, out vec4 hi) {
     uint c = u >> 3, t = u & 7u;
-    float d = f16_at(b), dmin = f16_at(b + 2u);
+    vec2 dm = f16_pair_at(b);
+    float d = dm.x, dmin = dm.y;
     uvec2 s1 = k_scale_min(b + 4u, 2u * c), s2 = k_scale_min(b + 4u, 2u * c + 1u);
     precise float d1 = d * float(s1.x), m1 = dmin * float(s1.y);
     precise float d2 = d * float(s2.x), m2 = dmin * float(s2.y);

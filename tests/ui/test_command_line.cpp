@@ -34,6 +34,13 @@ private slots:
         QVERIFY(parse_command_line({"kvscope", "--synthetic", "llama-2-7b", "--layers", "2"}, s, error));
         QCOMPARE(s.synthetic, QString("llama-2-7b"));
         QCOMPARE(s.layers, 2);
+        QCOMPARE(s.screenshot_scenario, ScreenshotScenario::Views);
+        CommandLineOptions d;
+        QVERIFY(parse_command_line({"kvscope", "--screenshot", "/tmp/s", "--screenshot-debugger"}, d, error));
+        QCOMPARE(d.screenshot_scenario, ScreenshotScenario::Debugger);
+        CommandLineOptions l;
+        QVERIFY(parse_command_line({"kvscope", "--screenshot", "/tmp/s", "--screenshot-lecture"}, l, error));
+        QCOMPARE(l.screenshot_scenario, ScreenshotScenario::Lecture);
     }
     void errorsSayWhatIsWrong() {
         CommandLineOptions o;
@@ -46,6 +53,9 @@ private slots:
         QVERIFY(error.contains("-3"));
         QVERIFY(!parse_command_line({"kvscope", "model.bin"}, o, error));
         QVERIFY(error.contains("model.bin"));
+        QVERIFY(!parse_command_line({"kvscope", "--screenshot", "s", "--screenshot-debugger", "--screenshot-lecture"}, o,
+                                    error));
+        QVERIFY2(error.contains("--screenshot-debugger") && error.contains("--screenshot-lecture"), qPrintable(error));
         QVERIFY(!parse_command_line({"kvscope", "--frobnicate"}, o, error));
         QVERIFY(error.contains("frobnicate"));
     }

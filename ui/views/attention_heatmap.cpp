@@ -336,13 +336,19 @@ void AttentionHeatmap::paintEvent(QPaintEvent*) {
                             : head_;
     const QRectF win = viewport_.window();
     QString title = tr("Layer %1, head %2 (reads KV head %3): %4 positions").arg(layer_).arg(head_).arg(kv_head).arg(size_);
-    if (!viewport_.fitted() && size_ > 0)
-        title += tr(" · showing keys %1–%2, queries %3–%4")
-                     .arg(int(win.left()))
-                     .arg(int(std::ceil(win.right())) - 1)
-                     .arg(int(win.top()))
-                     .arg(int(std::ceil(win.bottom())) - 1);
-    p.drawText(QRect(0, 0, width(), kTitleHeight / 2), Qt::AlignCenter, title);
+    if (!viewport_.fitted() && size_ > 0) {
+        const QString shown = tr("keys %1–%2, queries %3–%4")
+                                  .arg(int(win.left()))
+                                  .arg(int(std::ceil(win.right())) - 1)
+                                  .arg(int(win.top()))
+                                  .arg(int(std::ceil(win.bottom())) - 1);
+        title += tr(" · showing ") + shown;
+        // A narrow pane gets the short form, so the zoomed window's range stays readable.
+        if (QFontMetrics(font()).horizontalAdvance(title) > width() - 8)
+            title = tr("L%1 H%2 (KV %3), %4 pos · %5").arg(layer_).arg(head_).arg(kv_head).arg(size_).arg(shown);
+    }
+    p.drawText(QRect(4, 0, width() - 8, kTitleHeight / 2), Qt::AlignCenter,
+               QFontMetrics(font()).elidedText(title, Qt::ElideRight, width() - 8));
     const QRect r = matrixRect();
     if (size_ == 0 || r.width() <= 0 || r.height() <= 0) {
         p.drawText(rect(), Qt::AlignCenter,

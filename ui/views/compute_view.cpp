@@ -131,7 +131,7 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
 
     // Arithmetic intensity.
     intensity_chart_ = new QChart;
-    intensity_chart_->setTitle(tr("Arithmetic intensity (FLOPs per byte)"));
+    intensity_chart_->setTitle(tr("Arithmetic intensity (FLOPs per byte; decode: mean of its steps)"));
     intensity_set_ = new QBarSet(tr("FLOPs / byte"));
     intensity_set_->setColor(QColor(44, 160, 44));
     intensity_series_ = new QBarSeries;
@@ -142,7 +142,7 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     intensity_series_->setLabelsPrecision(3);
     intensity_chart_->addSeries(intensity_series_);
     intensity_x_ = new QBarCategoryAxis;
-    intensity_x_->append({tr("prefill"), tr("decode (mean)")});
+    intensity_x_->append({tr("prefill"), tr("decode")});
     intensity_y_ = new QValueAxis;
     intensity_y_->setTitleText(tr("FLOPs / byte"));
     intensity_chart_->addAxis(intensity_x_, Qt::AlignBottom);
