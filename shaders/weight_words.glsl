@@ -29,6 +29,18 @@ uint word_at(uint a) {
     return (lo >> 16) | (w[(a >> 2) + 1u] << 16);
 #endif
 }
+// The 8 bytes from an even address a: three loads at most (two single words would take four).
+uvec2 two_words_at(uint a) {
+    uint i = a >> 2;
+    uint w0 = w[i], w1 = w[i + 1u];
+#ifndef WORD_ALIGNED_BLOCKS
+    if ((a & 2u) != 0u) {
+        uint w2 = w[i + 2u];
+        return uvec2((w0 >> 16) | (w1 << 16), (w1 >> 16) | (w2 << 16));
+    }
+#endif
+    return uvec2(w0, w1);
+}
 // Two halves at an even address a (for example a block's d and m): one word read.
 vec2 f16_pair_at(uint a) { return unpackHalf2x16(word_at(a)); }
 // The 4 bytes of a word, low byte first.

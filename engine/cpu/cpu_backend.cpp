@@ -149,7 +149,7 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
     // Attention of each sequence over its own cached keys: K and V of a KV head read through
     // its block table ([keys, hd], gathered when the blocks are not one run), then the query
     // heads of its group. One task per (sequence, KV head), spread over the pool; with op
-    // timing on they run in order on this thread, so that every op's time is its own.
+    // timing on (or too little work to share) they run in order on this thread.
     att_out_.resize(pass.rows, cfg_.dim);
     const int kv_heads = cfg_.n_kv_heads, group = cfg_.gqa_group();
     const int tasks = int(pass.sequences.size()) * kv_heads;
@@ -164,7 +164,10 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
             attend_head(layer, kv_head * group + g, s, k, v, *pass.capture, h.scores,
                         captured_[std::size_t(t) * std::size_t(group) + std::size_t(g)]);
     };
-    if (options_.measure_ops) {
+    // Multiply-adds of the pass's attention: scores and weighted values, each query against its keys.
+    std::int64_t work = 0;
+    for (const PassSequence& s : pass.sequences) work += 2LL * s.n() * s.keys() * hd * cfg_.n_heads;
+    if (options_.measure_ops || work < cpu::ThreadPool::kMinSplitWork) {
         for (int t = 0; t < tasks; ++t) task(t, 0);
     } else {
         products_.pool().run(tasks, task);

@@ -22,6 +22,12 @@ public:
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int threads() const { return int(workers_.size()) + 1; }
+    // Multiply-adds below which splitting a product costs more than it saves: waking the workers
+    // and waiting for the last of them takes microseconds, as long as this much arithmetic on one
+    // core. Tiny models (stories260K: 4K multiply-adds per matrix) run each product on the
+    // calling thread; their decode was 40% slower on 2 threads than on 1 when every product was
+    // split (docs/PERFORMANCE.md).
+    static constexpr std::int64_t kMinSplitWork = 64 * 1024;
     static int hardware_threads();
 
     // Calls task(i, thread) for every i in [0, tasks) and returns when all are done. Tasks are

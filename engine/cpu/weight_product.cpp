@@ -1,6 +1,7 @@
 #include "cpu/weight_product.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "cpu/block_dot.h"
 
@@ -9,10 +10,10 @@ namespace kvs::cpu {
 namespace {
 
 // Rows per task: about four tasks per thread (a thread slowed by another process leaves its
-// share to the others), whole multiples of 16 rows, and one task when there is one thread, so a
-// single-threaded product is exactly one Eigen call as before the split.
-int rows_per_task(int rows, int threads) {
-    if (threads <= 1) return rows;
+// share to the others), whole multiples of 16 rows, and one task when there is one thread or too
+// little work to share, so such a product is exactly one Eigen call.
+int rows_per_task(int rows, std::int64_t work, int threads) {
+    if (threads <= 1 || work < ThreadPool::kMinSplitWork) return rows;
     const int wanted = (rows + 4 * threads - 1) / (4 * threads);
     return std::max(16, (wanted + 15) / 16 * 16);
 }
@@ -24,7 +25,7 @@ WeightProduct::WeightProduct(int threads) : pool_(threads), panels_(std::size_t(
 void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& out) {
     const int n = int(in.rows()), rows = w.rows, cols = w.cols;
     out.resize(n, rows);
-    const int per_task = rows_per_task(rows, threads());
+    const int per_task = rows_per_task(rows, std::int64_t(n) * rows * cols, threads());
     const int tasks = (rows + per_task - 1) / per_task;
 
     // F32 goes to Eigen, except decode on a processor with AVX2: the engine is built for

@@ -6,7 +6,7 @@ uint unit_lo(uint u) { return 8u * u; }
 uint unit_hi(uint u) { return 8u * u + 4u; }
 void unit_values(uint b, uint u, out vec4 lo, out vec4 hi) {
     float d = f16_at(b);
-    uint q = b + 2u + 8u * u;
-    lo = vec4(signed_bytes_of(word_at(q))) * d;
-    hi = vec4(signed_bytes_of(word_at(q + 4u))) * d;
+    uvec2 q = two_words_at(b + 2u + 8u * u);
+    lo = vec4(signed_bytes_of(q.x)) * d;
+    hi = vec4(signed_bytes_of(q.y)) * d;
 }

@@ -145,7 +145,7 @@ class TestVkQuantBlocks : public QObject {
 private slots:
     void initTestCase() {
         const std::string why = h_.init();
-        QVERIFY2(why.empty(), why.c_str());
+        if (!why.empty()) QSKIP(qPrintable(QString::fromStdString("no Vulkan device: " + why)));
         QVERIFY(h_.ctx->validation_enabled());
     }
 

@@ -19,7 +19,11 @@ class TestVkQuantModel : public QObject {
     QTemporaryDir dir_;
 
 private slots:
-    void initTestCase() { validation_before_ = vk::validation_message_count(); }
+    void initTestCase() {
+        if (auto ctx = vk::VulkanContext::create({.device = "", .validation = true}); !ctx.ok())
+            QSKIP(qPrintable(QString::fromStdString("no Vulkan device: " + ctx.message())));
+        validation_before_ = vk::validation_message_count();
+    }
     void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
 
     // Every type the writer makes: the device keeps the file's blocks (bytes per value worked
