@@ -69,7 +69,12 @@ void add_standard_views(MainWindow& window, RunData& run) {
     window.addView(QObject::tr("Debugger"), debugger_scroll);
     auto* compare = new CompareView;
     compare->setObjectName("compareView");
-    window.addView(QObject::tr("Compare"), compare);
+    // In a scroll area too: two settings forms side by side must not widen the window's minimum.
+    auto* compare_scroll = new QScrollArea;
+    compare_scroll->setWidget(compare);
+    compare_scroll->setWidgetResizable(true);
+    compare_scroll->setFrameShape(QFrame::NoFrame);
+    window.addView(QObject::tr("Compare"), compare_scroll);
 
     // The cache inspector reads the cache through the controller, never the engine itself.
     EngineController& controller = window.controller();

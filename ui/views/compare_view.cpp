@@ -53,7 +53,7 @@ QChartView* make_view(QChart* chart) {
     chart->legend()->setAlignment(Qt::AlignBottom);
     auto* view = new QChartView(chart);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(260, 200);
+    view->setMinimumSize(220, 150);
     return view;
 }
 
@@ -108,6 +108,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
         title->setStyleSheet(QStringLiteral("font-weight: bold; color: %1").arg(color.name()));
         stream = new QTextBrowser;
         stream->setOpenLinks(false);
+        stream->setMinimumHeight(48);  // a few lines; the charts take what is left
         layout->addWidget(title);
         layout->addWidget(stream, 1);
         return box;
