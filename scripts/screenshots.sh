@@ -9,8 +9,9 @@
 # prefix cache on, blocks of 8 positions): saves pool_block_pool.png, pool_memory.png and
 # pool_allocation_simulator.png only.
 #   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
-# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
-# saves debugger_panel.png and debugger_window.png only.
+# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit,
+# the perturbation experiments and the logit lens; saves debugger_panel.png, debugger_window.png,
+# debugger_lens.png, debugger_perturbation.png and debugger_perturbation_ffn.png only.
 #   scripts/screenshots.sh --compare [OUT_DIR] [APP ARGS...]
 # The Compare tab after a greedy run is compared with a sampled one (temperature 1, seed 7);
 # saves compare_view.png and compare_window.png only.
@@ -51,6 +52,7 @@ if [ "$debugger" -eq 1 ]; then
   shoot "$work" --screenshot-debugger "$@"
   cp "$work/tab_debugger.png" "$out/debugger_panel.png"
   cp "$work/window.png" "$out/debugger_window.png"
+  cp "$work"/debugger_lens.png "$work"/debugger_perturbation.png "$work"/debugger_perturbation_ffn.png "$out/"
   ls -1 "$out"/debugger_*.png
   exit 0
 fi

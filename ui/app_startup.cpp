@@ -9,6 +9,7 @@
 
 #include "engine_controller.h"
 #include "first_run_dialog.h"
+#include "debugger_screenshots.h"
 #include "lecture_screenshots.h"
 #include "generation_panel.h"
 #include "main_window.h"
@@ -75,9 +76,6 @@ void start_app(MainWindow& window, const CommandLineOptions& options) {
 
 namespace {
 
-// After the first run: a branch forced at step 12, one forced at step 30 of the first branch,
-// then the first forced branch runs on until a breakpoint stops it. Pictures follow once the
-// engine is idle, with the Debugger tab in front.
 // Brings the tab named `name` to the front.
 void show_tab(MainWindow& window, const QString& name) {
     QTabWidget* tabs = window.viewTabs();
@@ -116,6 +114,10 @@ void run_compare_scenario(MainWindow& window, const QString& dir) {
     view->requestComparison();
 }
 
+// After the first run: a branch forced at step 12, one forced at step 30 of the first branch,
+// then the first forced branch runs on until a breakpoint stops it. Once the engine is idle the
+// experiments run on that branch (why only K and V, the logit lens of the selected step) and the
+// pictures follow, with the Debugger tab in front.
 void run_debugger_scenario(MainWindow& window, const QString& dir) {
     EngineController& c = window.controller();
     c.addBreakpoint("entropy>1.5");
@@ -132,7 +134,10 @@ void run_debugger_scenario(MainWindow& window, const QString& dir) {
             show_tab(window, QObject::tr("Debugger"));
             const auto& steps = window.runData().steps();
             if (steps.size() > 1) window.runData().setSelectedStep(steps[steps.size() - 2].step);
-            QTimer::singleShot(500, &window, [&window, dir] { save_and_quit(window, dir); });
+            // The experiments on the active branch, then every tab with the lens shown.
+            take_experiment_screenshots(window, dir, [&window, dir] {
+                QTimer::singleShot(500, &window, [&window, dir] { save_and_quit(window, dir); });
+            });
         });
     });
 }
