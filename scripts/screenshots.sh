@@ -9,8 +9,12 @@
 # prefix cache on, blocks of 8 positions): saves pool_block_pool.png, pool_memory.png and
 # pool_allocation_simulator.png only.
 #   scripts/screenshots.sh --debugger [OUT_DIR] [APP ARGS...]
-# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit;
-# saves debugger_panel.png and debugger_window.png only.
+# A debugging session (docs/DEBUGGER.md): two branches with forced text and a breakpoint hit,
+# the perturbation experiments and the logit lens; saves debugger_panel.png, debugger_window.png,
+# debugger_lens.png, debugger_perturbation.png and debugger_perturbation_ffn.png only.
+#   scripts/screenshots.sh --compare [OUT_DIR] [APP ARGS...]
+# The Compare tab after a greedy run is compared with a sampled one (temperature 1, seed 7);
+# saves compare_view.png and compare_window.png only.
 #   scripts/screenshots.sh --lecture [OUT_DIR] [APP ARGS...]
 # The pictures of a lecture after a run of about 500 positions: the attention heatmap fitted and
 # zoomed, the ops of one token, the pace control, a chart in presentation mode and the same
@@ -21,10 +25,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KVSCOPE_BUILD_DIR:-$root/build}"
 pool=0
 debugger=0
+compare=0
 lecture=0
 if [ "${1:-}" = "--pool" ]; then pool=1; shift; fi
 if [ "${1:-}" = "--debugger" ]; then debugger=1; shift; fi
 if [ "${1:-}" = "--lecture" ]; then lecture=1; shift; fi
+if [ "${1:-}" = "--compare" ]; then compare=1; shift; fi
 out="${1:-$root/docs/screenshots}"
 shift || true
 mkdir -p "$out"
@@ -46,7 +52,17 @@ if [ "$debugger" -eq 1 ]; then
   shoot "$work" --screenshot-debugger "$@"
   cp "$work/tab_debugger.png" "$out/debugger_panel.png"
   cp "$work/window.png" "$out/debugger_window.png"
+  cp "$work"/debugger_lens.png "$work"/debugger_perturbation.png "$work"/debugger_perturbation_ffn.png "$out/"
   ls -1 "$out"/debugger_*.png
+  exit 0
+fi
+if [ "$compare" -eq 1 ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  shoot "$work" --screenshot-compare "$@"
+  cp "$work/tab_compare.png" "$out/compare_view.png"
+  cp "$work/window.png" "$out/compare_window.png"
+  ls -1 "$out"/compare_*.png
   exit 0
 fi
 if [ "$lecture" -eq 1 ]; then

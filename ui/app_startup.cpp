@@ -9,6 +9,7 @@
 
 #include "engine_controller.h"
 #include "first_run_dialog.h"
+#include "debugger_screenshots.h"
 #include "lecture_screenshots.h"
 #include "generation_panel.h"
 #include "main_window.h"
@@ -16,6 +17,7 @@
 #include "model_panel.h"
 #include "run_data.h"
 #include "synthetic_presets.h"
+#include "views/compare_view.h"
 #include "views/kv_sim_view.h"
 
 namespace kvs::ui {
@@ -74,9 +76,48 @@ void start_app(MainWindow& window, const CommandLineOptions& options) {
 
 namespace {
 
+// Brings the tab named `name` to the front.
+void show_tab(MainWindow& window, const QString& name) {
+    QTabWidget* tabs = window.viewTabs();
+    for (int i = 0; i < tabs->count(); ++i)
+        if (tabs->tabText(i) == name) tabs->setCurrentIndex(i);
+}
+
+void save_and_quit(MainWindow& window, const QString& dir) {
+    const QStringList files = window.saveScreenshots(dir);
+    for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
+    QCoreApplication::exit(files.isEmpty() ? 1 : 0);
+}
+
+// After the first run: the Compare view runs the prompt greedily (A) and with temperature 1,
+// top-p 1, seed 7 (B); pictures follow once the comparison is shown.
+void run_compare_scenario(MainWindow& window, const QString& dir) {
+    auto* view = window.findChild<CompareView*>("compareView");
+    if (!view) {
+        qWarning("screenshots: no Compare view");
+        return QCoreApplication::exit(1);
+    }
+    CompareSettings settings = view->settings();
+    settings.max_new = kScreenshotTokens;
+    settings.a = CompareSide{};
+    settings.b = CompareSide{};
+    settings.b.sampling.temperature = 1.0f;
+    settings.b.sampling.top_p = 1.0f;
+    settings.b.sampling.seed = 7;
+    view->setSettings(settings);
+    show_tab(window, QObject::tr("Compare"));
+    auto done = std::make_shared<QMetaObject::Connection>();
+    *done = QObject::connect(&window.controller(), &EngineController::comparisonReady, &window, [&window, dir, done] {
+        QObject::disconnect(*done);
+        QTimer::singleShot(800, &window, [&window, dir] { save_and_quit(window, dir); });
+    });
+    view->requestComparison();
+}
+
 // After the first run: a branch forced at step 12, one forced at step 30 of the first branch,
-// then the first forced branch runs on until a breakpoint stops it. Pictures follow once the
-// engine is idle, with the Debugger tab in front.
+// then the first forced branch runs on until a breakpoint stops it. Once the engine is idle the
+// experiments run on that branch (why only K and V, the logit lens of the selected step) and the
+// pictures follow, with the Debugger tab in front.
 void run_debugger_scenario(MainWindow& window, const QString& dir) {
     EngineController& c = window.controller();
     c.addBreakpoint("entropy>1.5");
@@ -90,15 +131,12 @@ void run_debugger_scenario(MainWindow& window, const QString& dir) {
         if (busy) return;
         QObject::disconnect(*done);
         QTimer::singleShot(800, &window, [&window, dir] {
-            QTabWidget* tabs = window.viewTabs();
-            for (int i = 0; i < tabs->count(); ++i)
-                if (tabs->tabText(i) == QObject::tr("Debugger")) tabs->setCurrentIndex(i);
+            show_tab(window, QObject::tr("Debugger"));
             const auto& steps = window.runData().steps();
             if (steps.size() > 1) window.runData().setSelectedStep(steps[steps.size() - 2].step);
-            QTimer::singleShot(500, &window, [&window, dir] {
-                const QStringList files = window.saveScreenshots(dir);
-                for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
-                QCoreApplication::exit(files.isEmpty() ? 1 : 0);
+            // The experiments on the active branch, then every tab with the lens shown.
+            take_experiment_screenshots(window, dir, [&window, dir] {
+                QTimer::singleShot(500, &window, [&window, dir] { save_and_quit(window, dir); });
             });
         });
     });
@@ -122,6 +160,7 @@ void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotSc
         if (*finished_once) return;
         *finished_once = true;
         if (scenario == ScreenshotScenario::Debugger) return run_debugger_scenario(window, dir);
+        if (scenario == ScreenshotScenario::Compare) return run_compare_scenario(window, dir);
         if (scenario == ScreenshotScenario::Lecture)
             return QTimer::singleShot(800, &window, [&window, dir] { take_lecture_screenshots(window, dir); });
         // Give the views' coalesced redraws time to land, select a late step so the selection
@@ -130,11 +169,7 @@ void run_screenshot_session(MainWindow& window, const QString& dir, ScreenshotSc
             const auto& steps = window.runData().steps();
             if (!steps.empty()) window.runData().setSelectedStep(steps[steps.size() * 3 / 4].step);
             auto save = [&window, dir] {
-                QTimer::singleShot(300, &window, [&window, dir] {
-                    const QStringList files = window.saveScreenshots(dir);
-                    for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
-                    QCoreApplication::exit(files.isEmpty() ? 1 : 0);
-                });
+                QTimer::singleShot(300, &window, [&window, dir] { save_and_quit(window, dir); });
             };
             // The allocation simulator shows its default workload once simulated.
             auto* sim = window.findChild<KvSimView*>("kvSimView");

@@ -30,8 +30,10 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     const QCommandLineOption screenshot_lecture(
         "screenshot-lecture",
         "With --screenshot: generate until 500 positions, then save the lecture pictures (lecture_*.png) only.");
+    const QCommandLineOption screenshot_compare(
+        "screenshot-compare", "With --screenshot: compare a greedy run with a sampled one in the Compare tab first.");
     parser.addOptions({model, tokenizer, synthetic, layers, prompt, prompts, block_size, prefix_cache, backend, max_new,
-                       screenshot, screenshot_debugger, screenshot_lecture});
+                       screenshot, screenshot_debugger, screenshot_lecture, screenshot_compare});
     if (!parser.parse(arguments)) {
         error = parser.errorText();
         return false;
@@ -48,12 +50,14 @@ bool parse_command_line(const QStringList& arguments, CommandLineOptions& result
     options.prompt = parser.value(prompt);
     options.backend = parser.value(backend).toLower();
     options.screenshot_dir = parser.value(screenshot);
-    if (parser.isSet(screenshot_debugger) && parser.isSet(screenshot_lecture)) {
-        error = QStringLiteral("--screenshot-debugger and --screenshot-lecture exclude each other");
+    if (int(parser.isSet(screenshot_debugger)) + int(parser.isSet(screenshot_lecture)) +
+            int(parser.isSet(screenshot_compare)) > 1) {
+        error = QStringLiteral("--screenshot-debugger, --screenshot-lecture and --screenshot-compare exclude each other");
         return false;
     }
     if (parser.isSet(screenshot_debugger)) options.screenshot_scenario = ScreenshotScenario::Debugger;
     if (parser.isSet(screenshot_lecture)) options.screenshot_scenario = ScreenshotScenario::Lecture;
+    if (parser.isSet(screenshot_compare)) options.screenshot_scenario = ScreenshotScenario::Compare;
     options.prefix_cache = parser.isSet(prefix_cache);
     bool ok = true;
     options.block_size = parser.value(block_size).toInt(&ok);

@@ -2,7 +2,7 @@
 // The desktop app's command line:
 //   kvscope [--model PATH] [--tokenizer PATH] [--synthetic PRESET] [--layers N] [--prompt TEXT]
 //           [--prompts FILE] [--block-size N] [--prefix-cache] [--backend cpu|vulkan] [--max-new N]
-//           [--screenshot DIR [--screenshot-debugger | --screenshot-lecture]]
+//           [--screenshot DIR [--screenshot-debugger | --screenshot-lecture | --screenshot-compare]]
 #include <QString>
 #include <QStringList>
 
@@ -13,6 +13,7 @@ enum class ScreenshotScenario {
     Views,     // a short run; every tab and dock
     Debugger,  // a debugging session: forced branches, a breakpoint hit
     Lecture,   // a run over 500 positions; the lecture pictures (lecture_screenshots.h)
+    Compare,   // then a greedy run compared with a sampled one; the Compare tab in front
 };
 
 struct CommandLineOptions {

@@ -18,6 +18,8 @@ void register_engine_metatypes() {
     qRegisterMetaType<kvs::ui::SharedEventBatch>("kvs::ui::SharedEventBatch");
     qRegisterMetaType<kvs::ui::KvSnapshot>("kvs::ui::KvSnapshot");
     qRegisterMetaType<kvs::ui::DebuggerState>("kvs::ui::DebuggerState");
+    qRegisterMetaType<kvs::ui::CompareSettings>("kvs::ui::CompareSettings");
+    qRegisterMetaType<kvs::RunComparison>("kvs::RunComparison");
     qRegisterMetaType<kvs::ui::PerturbationResult>("kvs::ui::PerturbationResult");
     qRegisterMetaType<kvs::ui::LogitLensResult>("kvs::ui::LogitLensResult");
 }
@@ -41,6 +43,9 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     });
     connect(worker_, &EngineWorker::debuggerChanged, this, [this](quint64 gen, const DebuggerState& state) {
         if (gen == generation_.load()) emit debuggerChanged(state);
+    });
+    connect(worker_, &EngineWorker::comparisonReady, this, [this](quint64 gen, const kvs::RunComparison& c) {
+        if (gen == generation_.load()) emit comparisonReady(c);
     });
     connect(worker_, &EngineWorker::perturbationReady, this, [this](quint64 gen, const PerturbationResult& result) {
         if (gen == generation_.load()) emit perturbationReady(result);
@@ -214,6 +219,11 @@ void EngineController::setBreakpointEnabled(int id, bool enabled) {
 void EngineController::removeBreakpoint(int id) {
     const quint64 gen = generation_.load();
     post([w = worker_, gen, id] { w->removeBreakpoint(gen, id); });
+}
+
+void EngineController::compareRuns(const CompareSettings& settings) {
+    const quint64 gen = generation_.load();
+    post([w = worker_, gen, settings] { w->compareRuns(gen, settings); });
 }
 
 void EngineController::onWorkDone() {

@@ -63,6 +63,9 @@ public slots:
     void addBreakpoint(const QString& spec);
     void setBreakpointEnabled(int id, bool enabled);
     void removeBreakpoint(int id);
+    // Runs the prompt twice on the loaded model, with the settings of A and of B, and answers
+    // with comparisonReady. The current run is left as it is.
+    void compareRuns(const kvs::ui::CompareSettings& settings);
     // Experiments on the run (docs/DEBUGGER.md); they read the run and change nothing of it.
     void requestPerturbation(int position, int zero_layer = -1, const QString& zero_op = {});
     void requestLogitLens(int step);
@@ -76,6 +79,7 @@ signals:
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(const kvs::ui::DebuggerState& state);
+    void comparisonReady(const kvs::RunComparison& comparison);
     void perturbationReady(const kvs::ui::PerturbationResult& result);
     void logitLensReady(const kvs::ui::LogitLensResult& result);
 

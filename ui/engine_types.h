@@ -10,6 +10,7 @@
 #include "core/events.h"
 #include "model/sampler.h"
 #include "session/debugger.h"
+#include "session/run_comparison.h"
 
 namespace kvs::ui {
 
@@ -56,6 +57,22 @@ struct DebuggerState {
     QString stop;            // "breakpoint 2 (entropy>2.5): entropy 2.71", "" when none
 };
 
+// One side of a comparison of two runs (docs/DEBUGGER.md "Comparing two runs").
+struct CompareSide {
+    QString backend = "cpu";
+    bool use_cache = true;                      // false: every step recomputes the whole sequence
+    kvs::KvDtype kv_dtype = kvs::KvDtype::F32;
+    kvs::SamplingOptions sampling;              // greedy by default
+};
+
+// The prompt run twice, with the settings of A and of B, on the loaded model.
+struct CompareSettings {
+    QString prompt;
+    int max_new = 40;
+    int top_k = 10;                             // most likely tokens kept per step
+    CompareSide a, b;
+};
+
 using EventBatch = std::vector<kvs::Event>;
 // How a batch crosses from the worker to the controller: shared, so that the queued signal and
 // the controller's queue pass a pointer instead of copying a step's attention rows twice.
@@ -68,5 +85,7 @@ void register_engine_metatypes();
 
 Q_DECLARE_METATYPE(kvs::ui::ModelInfo)
 Q_DECLARE_METATYPE(kvs::ui::DebuggerState)
+Q_DECLARE_METATYPE(kvs::ui::CompareSettings)
+Q_DECLARE_METATYPE(kvs::RunComparison)
 Q_DECLARE_METATYPE(kvs::ui::EventBatch)
 Q_DECLARE_METATYPE(kvs::ui::SharedEventBatch)

@@ -14,6 +14,8 @@
 #include "model/synthetic_model.h"
 #include "session/debugger.h"
 #include "session/generation_session.h"
+#include "session/run_comparison.h"
+#include "session/run_recorder.h"
 #include "session/perturbation.h"
 
 namespace kvs::ui {
@@ -340,6 +342,46 @@ void EngineWorker::setBreakpointEnabled(quint64 gen, int id, bool enabled) {
 
 void EngineWorker::removeBreakpoint(quint64 gen, int id) {
     withDebugger(gen, tr("Breakpoint"), [&](kvs::Debugger& d) { return d.remove_breakpoint(id); });
+}
+
+void EngineWorker::compareRuns(quint64 gen, const CompareSettings& settings) {
+    if (!current(gen)) return;
+    if (!model_) {
+        emit errorOccurred(tr("Compare: no model is loaded."));
+        return;
+    }
+    const std::vector<int> prompt =
+        model_->tokenizer ? model_->tokenizer->encode_prompt(settings.prompt.toStdString()) : std::vector<int>{};
+    kvs::RecordedRun runs[2];
+    const CompareSide* sides[2] = {&settings.a, &settings.b};
+    for (int k = 0; k < 2; ++k) {
+        const QString which = k == 0 ? QStringLiteral("A") : QStringLiteral("B");
+        kvs::BackendOptions options;
+        options.kv_dtype = sides[k]->kv_dtype;
+        std::string fallback;
+        auto backend = kvs::create_backend(sides[k]->backend.toStdString(), model_, options, &fallback);
+        if (!backend) {
+            emit errorOccurred(tr("Compare, run %1: %2").arg(which, QString::fromStdString(backend.message())));
+            return;
+        }
+        if (!fallback.empty()) emit warningRaised(tr("Compare, run %1: %2").arg(which, QString::fromStdString(fallback)));
+        kvs::SessionOptions session;
+        session.sampling = sides[k]->sampling;
+        session.use_cache = sides[k]->use_cache;
+        auto run = kvs::record_run(model_, std::move(backend.value()), session, prompt, settings.max_new, settings.top_k);
+        if (!run) {
+            emit errorOccurred(tr("Compare, run %1: %2").arg(which, QString::fromStdString(run.message())));
+            return;
+        }
+        runs[k] = std::move(run.value());
+        if (!current(gen)) return;  // another model or run came meanwhile
+    }
+    auto comparison = kvs::compare_runs(runs[0], runs[1]);
+    if (!comparison) {
+        emit errorOccurred(tr("Compare: %1").arg(QString::fromStdString(comparison.message())));
+        return;
+    }
+    emit comparisonReady(gen, comparison.value());
 }
 
 bool EngineWorker::waitForPace(quint64 gen) {

@@ -52,6 +52,9 @@ public:
     void addBreakpoint(quint64 gen, const QString& spec);
     void setBreakpointEnabled(quint64 gen, int id, bool enabled);
     void removeBreakpoint(quint64 gen, int id);
+    // Records the prompt with each side's settings on backends of its own (the run in the
+    // session stays as it is) and sends the comparison.
+    void compareRuns(quint64 gen, const CompareSettings& settings);
     // Why only K and V on the run's tokens (the first sequence's), on a CPU backend of its own:
     // the token at `position` replaced, or, with zero_op set, that op of zero_layer zeroed there.
     void perturb(quint64 gen, int position, int zero_layer, const QString& zero_op);
@@ -72,6 +75,7 @@ signals:
     void backendInfo(const QString& name, const QString& device, const QString& fallback_reason);
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(quint64 gen, const kvs::ui::DebuggerState& state);
+    void comparisonReady(quint64 gen, const kvs::RunComparison& comparison);
     void perturbationReady(quint64 gen, const kvs::ui::PerturbationResult& result);
     void logitLensReady(quint64 gen, const kvs::ui::LogitLensResult& result);
 

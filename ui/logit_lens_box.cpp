@@ -21,7 +21,8 @@ LogitLensBox::LogitLensBox(QWidget* parent) : QGroupBox(tr("Logit lens of the se
     layout->addLayout(row);
     table_ = new QTreeWidget;
     table_->setObjectName("debuggerLensTable");
-    table_->setHeaderLabels({tr("Residual after"), tr("Predicts"), tr("Entropy"), tr("Final choice"), tr("Next most likely")});
+    table_->setHeaderLabels(
+        {tr("Residual after"), tr("Predicts"), tr("Entropy"), tr("Last layer's token here"), tr("Next most likely")});
     table_->setRootIsDecorated(false);
     table_->header()->setStretchLastSection(true);
     table_->setMinimumHeight(120);
@@ -45,7 +46,9 @@ void LogitLensBox::clear() {
 void LogitLensBox::setResult(const LogitLensResult& result) {
     shown_ = result.step;
     const kvs::LogitLens& lens = result.lens;
-    title_->setText(tr("Step %1: what each layer's residual stream at position %2 predicts; the model chose '%3'.")
+    title_->setText(tr("Step %1: what the residual stream at position %2 predicts after each layer. The last "
+                       "layer's most likely token, '%3', is the model's own prediction (a forced step may have "
+                       "taken another).")
                         .arg(result.step)
                         .arg(lens.position)
                         .arg(result.final_label));
@@ -62,7 +65,11 @@ void LogitLensBox::setResult(const LogitLensResult& result) {
         for (std::size_t k = 1; k < l.top.size(); ++k)
             rest << QString("'%1' %2%").arg(labels.value(int(k))).arg(100.0 * l.top[k].prob, 0, 'f', 1);
         item->setText(4, rest.join(QStringLiteral("  ")));
-        if (l.final_rank == 0) item->setForeground(3, palette().color(QPalette::Highlight));
+        if (l.final_rank == 0) {  // from here on the layers agree with the model's prediction
+            QFont bold = item->font(3);
+            bold.setBold(true);
+            item->setFont(3, bold);
+        }
     }
     for (int c = 0; c < 4; ++c) table_->resizeColumnToContents(c);
 }

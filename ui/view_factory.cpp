@@ -13,6 +13,7 @@
 #include "views/attention_view.h"
 #include "views/block_pool_view.h"
 #include "views/cache_inspector_view.h"
+#include "views/compare_view.h"
 #include "views/compute_view.h"
 #include "views/kv_memory_view.h"
 #include "views/kv_sim_view.h"
@@ -66,6 +67,14 @@ void add_standard_views(MainWindow& window, RunData& run) {
     debugger_scroll->setWidgetResizable(true);
     debugger_scroll->setFrameShape(QFrame::NoFrame);
     window.addView(QObject::tr("Debugger"), debugger_scroll);
+    auto* compare = new CompareView;
+    compare->setObjectName("compareView");
+    // In a scroll area too: two settings forms side by side must not widen the window's minimum.
+    auto* compare_scroll = new QScrollArea;
+    compare_scroll->setWidget(compare);
+    compare_scroll->setWidgetResizable(true);
+    compare_scroll->setFrameShape(QFrame::NoFrame);
+    window.addView(QObject::tr("Compare"), compare_scroll);
 
     // The cache inspector reads the cache through the controller, never the engine itself.
     EngineController& controller = window.controller();
@@ -78,6 +87,13 @@ void add_standard_views(MainWindow& window, RunData& run) {
     QObject::connect(&controller, &EngineController::perturbationReady, perturbation, &PerturbationView::setResult);
     QObject::connect(&window, &MainWindow::modelReady, perturbation,
                      [perturbation](const ModelInfo& info) { perturbation->setLayers(info.layers); });
+
+    // The comparison runs on the engine thread; the view gets the result by value.
+    QObject::connect(compare, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
+    QObject::connect(&controller, &EngineController::comparisonReady, compare, &CompareView::setComparison);
+    QObject::connect(&controller, &EngineController::busyChanged, compare, &CompareView::setBusy);
+    QObject::connect(&window, &MainWindow::modelReady, compare,
+                     [compare](const ModelInfo& info) { compare->setDefaultPrompt(info.default_prompt); });
 
     QObject::connect(&window, &MainWindow::modelReady, calculator, [calculator](const ModelInfo& info) {
         // The calculator starts from the loaded model's shape at its full context, in f16.

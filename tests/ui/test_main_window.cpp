@@ -55,7 +55,7 @@ private slots:
         for (int i = 0; i < window.viewTabs()->count(); ++i) titles << window.viewTabs()->tabText(i);
         QCOMPARE(titles, (QStringList{"KV memory", "Attention", "Compute", "Ops of one token", "Why only K and V", "Block pool", "Pool memory",
                                       "Cache inspector",
-                                      "Memory calculator", "Allocation simulator", "Steps", "Debugger"}));
+                                      "Memory calculator", "Allocation simulator", "Steps", "Debugger", "Compare"}));
         QCOMPARE(window.prefillAction()->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(window.stepAction()->shortcut(), QKeySequence(Qt::Key_F10));
         QCOMPARE(window.runAction()->shortcuts(), (QList<QKeySequence>{QKeySequence(Qt::Key_F8), QKeySequence(Qt::Key_Space)}));

@@ -26,6 +26,13 @@ void PerturbationGrid::setResult(const PerturbationResult& result) {
     log_high_ = high > 0 ? std::log10(high) : 0.0f;
     log_low_ = high > 0 ? std::max(std::log10(low), log_high_ - 8.0f) : -1.0f;
     if (log_high_ - log_low_ < 1.0f) log_low_ = log_high_ - 1.0f;
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
+    const QFontMetrics metrics(small);
+    label_w_ = 0;
+    for (int row = 0; row < int(result_.report.changes.size()); ++row)
+        label_w_ = std::max(label_w_, metrics.horizontalAdvance(rowLabel(row)));
+    label_w_ += 16;
     updateGeometry();
     update();
 }
@@ -61,8 +68,21 @@ void PerturbationGrid::paintEvent(QPaintEvent*) {
         return;
     }
     QFont small = font();
-    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.75));
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
     p.setFont(small);
+    // The legend, above the row labels: unchanged, then the scale of the changes.
+    const QRect legend(4, 6, label_w_ - 12, 12);
+    p.fillRect(QRect(legend.left(), legend.top(), 12, 12), QColor(masked_color()));
+    p.setPen(palette().color(QPalette::Text));
+    p.drawText(QRect(legend.left() + 16, legend.top() - 2, legend.width(), 16), Qt::AlignVCenter, tr("unchanged"));
+    const QRect bar(legend.left(), legend.top() + 30, legend.width(), 10);
+    for (int x = 0; x < bar.width(); ++x)
+        p.fillRect(QRect(bar.left() + x, bar.top(), 1, bar.height()), QColor(sequential_color(float(x) / float(bar.width()))));
+    p.drawText(QRect(bar.left(), bar.top() - 16, bar.width(), 14), Qt::AlignLeft | Qt::AlignVCenter, tr("moved by"));
+    p.drawText(QRect(bar.left(), bar.bottom() + 2, bar.width(), 14), Qt::AlignLeft | Qt::AlignVCenter,
+               QString::number(double(std::pow(10.0f, log_low_)), 'g', 2));
+    p.drawText(QRect(bar.left(), bar.bottom() + 2, bar.width(), 14), Qt::AlignRight | Qt::AlignVCenter,
+               QString::number(double(std::pow(10.0f, log_high_)), 'g', 2));
     // Column headers: the tokens, written upwards.
     for (int col = 0; col < r.positions; ++col) {
         const QRect cell = cellRect(0, col);

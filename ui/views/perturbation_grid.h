@@ -18,6 +18,8 @@ public:
     void clear();
     bool hasResult() const { return !result_.report.changes.empty(); }
     QSize sizeHint() const override;
+    // Never squeezed: in its scroll area the grid keeps one cell per (op, position) and scrolls.
+    QSize minimumSizeHint() const override { return sizeHint(); }
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -29,8 +31,8 @@ private:
 
     PerturbationResult result_;
     float log_low_ = -6, log_high_ = 0;  // log10 of the smallest and largest nonzero change shown
-    int cell_w_ = 14, cell_h_ = 11;
-    int label_w_ = 150, header_h_ = 70;
+    int cell_w_ = 18, cell_h_ = 12;
+    int label_w_ = 150, header_h_ = 96;  // label_w_ follows the longest row label
 };
 
 }  // namespace kvs::ui
