@@ -22,24 +22,23 @@ const float* half_table() {
 
 }  // namespace
 
-KvHostStorage::KvHostStorage(const KvLayout& layout) : layout_(layout) {
-    const std::size_t n = std::size_t(layout.total_elements());
-    if (layout.dtype == KvDtype::F16) f16_.assign(n, 0);
-    else f32_.assign(n, 0.0f);
+KvHostStorage::KvHostStorage(const KvLayout& layout)
+    : layout_(layout),
+      memory_(std::size_t(layout.total_elements()) * std::size_t(bytes_per_element(layout.dtype))) {
+    if (layout.dtype == KvDtype::F16) f16_ = static_cast<std::uint16_t*>(memory_.data());
+    else f32_ = static_cast<float*>(memory_.data());
 }
 
-std::int64_t KvHostStorage::bytes() const {
-    return std::int64_t(f32_.size() * sizeof(float) + f16_.size() * sizeof(std::uint16_t));
-}
+std::int64_t KvHostStorage::bytes() const { return std::int64_t(memory_.size()); }
 
 void KvHostStorage::write(int layer, KvPart part, int head, const BlockTable& table, int slot, const float* values) {
     const std::int64_t at = layout_.offset(layer, part, table.block_of(slot), head, table.slot_in_block(slot));
     const int hd = layout_.head_dim;
     if (layout_.dtype == KvDtype::F32) {
-        std::copy_n(values, hd, f32_.data() + at);
+        std::copy_n(values, hd, f32_ + at);
         return;
     }
-    std::uint16_t* dst = f16_.data() + at;
+    std::uint16_t* dst = f16_ + at;
     for (int d = 0; d < hd; ++d) dst[d] = f32_to_f16(values[d]);
 }
 
@@ -48,7 +47,7 @@ const float* KvHostStorage::f32_run(int layer, KvPart part, int head, const Bloc
     int runs = 0;
     table.for_each_run(0, count, [&](const BlockSpan&) { ++runs; });
     if (runs != 1) return nullptr;
-    return f32_.data() + layout_.offset(layer, part, table.block(0), head, 0);
+    return f32_ + layout_.offset(layer, part, table.block(0), head, 0);
 }
 
 void KvHostStorage::gather(int layer, KvPart part, int head, const BlockTable& table, int count, float* out) const {
@@ -59,9 +58,9 @@ void KvHostStorage::gather(int layer, KvPart part, int head, const BlockTable& t
         const std::size_t n = std::size_t(s.count) * hd;
         float* dst = out + std::size_t(s.first) * hd;
         if (!widen) {
-            std::copy_n(f32_.data() + at, n, dst);
+            std::copy_n(f32_ + at, n, dst);
         } else {
-            const std::uint16_t* src = f16_.data() + at;
+            const std::uint16_t* src = f16_ + at;
             for (std::size_t i = 0; i < n; ++i) dst[i] = widen[src[i]];
         }
     });
@@ -81,8 +80,8 @@ void KvHostStorage::copy_block(int source, int target) {
             for (int h = 0; h < layout_.n_kv_heads; ++h) {
                 const std::int64_t from = layout_.offset(l, part, source, h, 0);
                 const std::int64_t to = layout_.offset(l, part, target, h, 0);
-                if (layout_.dtype == KvDtype::F32) std::copy_n(f32_.data() + from, n, f32_.data() + to);
-                else std::copy_n(f16_.data() + from, n, f16_.data() + to);
+                if (layout_.dtype == KvDtype::F32) std::copy_n(f32_ + from, n, f32_ + to);
+                else std::copy_n(f16_ + from, n, f16_ + to);
             }
 }
 

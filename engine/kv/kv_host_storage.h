@@ -1,13 +1,15 @@
 #pragma once
 // The pool's K/V values in host memory, for the CPU backend: one allocation of
 // layout.total_elements() elements of the layout's dtype, made when the backend is created;
-// nothing grows afterwards. F32 keeps the values as computed; F16 stores IEEE halves (rounded to
+// nothing grows afterwards. It reads as zero and its pages become resident as blocks are first
+// written (core/zeroed_memory.h), so a short run in a long context holds little of it. F32 keeps the values as computed; F16 stores IEEE halves (rounded to
 // nearest even on write, widened back to F32 on read), so the cache takes the bytes a GPU cache
 // takes. Rows are found only through KvLayout::offset (a physical block) or a BlockTable (a
 // sequence).
 #include <cstdint>
 #include <vector>
 
+#include "core/zeroed_memory.h"
 #include "kv/block_table.h"
 #include "kv/kv_layout.h"
 
@@ -35,8 +37,9 @@ public:
 
 private:
     KvLayout layout_;
-    std::vector<float> f32_;           // F32 pools
-    std::vector<std::uint16_t> f16_;   // F16 pools (IEEE half bits)
+    ZeroedMemory memory_;
+    float* f32_ = nullptr;           // F32 pools (into memory_), or null
+    std::uint16_t* f16_ = nullptr;   // F16 pools (IEEE half bits), or null
 };
 
 }  // namespace kvs
