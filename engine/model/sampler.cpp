@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace kvs {
 
@@ -35,14 +34,20 @@ std::vector<TokenProbabilityPair> Sampler::top_probabilities(std::span<const flo
     const float max = *std::max_element(logits.begin(), logits.end());
     double sum = 0.0;
     for (float l : logits) sum += std::exp(double(l - max));
-    std::vector<int> order(logits.size());
-    std::iota(order.begin(), order.end(), 0);
-    k = std::min<int>(k, int(order.size()));
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    // The k best in one pass, kept in order (higher logit first, the lower id on ties), instead
+    // of sorting an index of the whole vocabulary.
+    const auto before = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+    k = std::max(0, std::min<int>(k, int(logits.size())));
+    std::vector<int> order;
+    order.reserve(std::size_t(k) + 1);
+    for (int i = 0; k > 0 && i < int(logits.size()); ++i) {
+        if (int(order.size()) == k && !before(i, order.back())) continue;
+        order.insert(std::upper_bound(order.begin(), order.end(), i, before), i);
+        if (int(order.size()) > k) order.pop_back();
+    }
     std::vector<TokenProbabilityPair> out;
-    out.reserve(k);
-    for (int i = 0; i < k; ++i) out.push_back({order[i], float(std::exp(double(logits[order[i]] - max)) / sum)});
+    out.reserve(std::size_t(k));
+    for (int id : order) out.push_back({id, float(std::exp(double(logits[id] - max)) / sum)});
     return out;
 }
 

@@ -346,8 +346,10 @@ Result<StepResult> GenerationSession::compute_step(Phase phase, const std::vecto
         if (s.sampler_states.size() <= std::size_t(step_index_)) s.sampler_states.resize(std::size_t(step_index_) + 1);
         s.sampler_states[std::size_t(step_index_)] = s.sampler.state();
         sampled[k] = s.sampler.sample(logits);
-        tops[k] = Sampler::top_probabilities(logits, options_.top_report);
+        // The reported distributions go only into the events: without an observer (generate)
+        // a softmax over the vocabulary per step would be work nobody reads.
         if (observer_) {
+            tops[k] = Sampler::top_probabilities(logits, options_.top_report);
             filtered[k] = s.sampler.filtered_probabilities(logits, options_.top_report);
             entropies[k] = Sampler::entropy(logits);
             argmaxes[k] = Sampler::argmax(logits);

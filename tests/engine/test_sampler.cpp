@@ -48,6 +48,21 @@ private slots:
         const double z = std::exp(1.0) + std::exp(3.0) + std::exp(2.0);
         QVERIFY(std::abs(top[0].probability - std::exp(3.0) / z) < 1e-6);
     }
+    // Equal logits: the lower id first; k beyond the vocabulary gives every token; k = 0 none.
+    void topProbabilitiesBreakTiesByIdAndClampK() {
+        const std::vector<float> logits{2.0f, 5.0f, 5.0f, 1.0f, 5.0f};
+        auto ids = [](const std::vector<TokenProbabilityPair>& top) {
+            std::vector<int> v;
+            for (const auto& p : top) v.push_back(p.id);
+            return v;
+        };
+        QCOMPARE(ids(Sampler::top_probabilities(logits, 4)), (std::vector<int>{1, 2, 4, 0}));
+        QCOMPARE(ids(Sampler::top_probabilities(logits, 10)), (std::vector<int>{1, 2, 4, 0, 3}));
+        QVERIFY(Sampler::top_probabilities(logits, 0).empty());
+        // exp(0) / (3 exp(0) + exp(-3) + exp(-4)) for each of the three maxima.
+        const double p_max = 1.0 / (3.0 + std::exp(-3.0) + std::exp(-4.0));
+        QVERIFY(std::abs(Sampler::top_probabilities(logits, 1)[0].probability - p_max) < 1e-6);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSampler)
