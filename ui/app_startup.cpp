@@ -16,6 +16,7 @@
 #include "model_discovery.h"
 #include "model_panel.h"
 #include "run_data.h"
+#include "screenshot_support.h"
 #include "synthetic_presets.h"
 #include "views/compare_view.h"
 #include "views/kv_sim_view.h"
@@ -76,13 +77,6 @@ void start_app(MainWindow& window, const CommandLineOptions& options) {
 
 namespace {
 
-// Brings the tab named `name` to the front.
-void show_tab(MainWindow& window, const QString& name) {
-    QTabWidget* tabs = window.viewTabs();
-    for (int i = 0; i < tabs->count(); ++i)
-        if (tabs->tabText(i) == name) tabs->setCurrentIndex(i);
-}
-
 void save_and_quit(MainWindow& window, const QString& dir) {
     const QStringList files = window.saveScreenshots(dir);
     for (const QString& f : files) qInfo("wrote %s", qPrintable(f));
@@ -105,7 +99,7 @@ void run_compare_scenario(MainWindow& window, const QString& dir) {
     settings.b.sampling.top_p = 1.0f;
     settings.b.sampling.seed = 7;
     view->setSettings(settings);
-    show_tab(window, QObject::tr("Compare"));
+    show_view(window, QObject::tr("Compare"));
     auto done = std::make_shared<QMetaObject::Connection>();
     *done = QObject::connect(&window.controller(), &EngineController::comparisonReady, &window, [&window, dir, done] {
         QObject::disconnect(*done);
@@ -131,7 +125,7 @@ void run_debugger_scenario(MainWindow& window, const QString& dir) {
         if (busy) return;
         QObject::disconnect(*done);
         QTimer::singleShot(800, &window, [&window, dir] {
-            show_tab(window, QObject::tr("Debugger"));
+            show_view(window, QObject::tr("Debugger"));
             const auto& steps = window.runData().steps();
             if (steps.size() > 1) window.runData().setSelectedStep(steps[steps.size() - 2].step);
             // The experiments on the active branch, then every tab with the lens shown.

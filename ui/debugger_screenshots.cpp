@@ -2,38 +2,22 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QPainter>
 #include <QScrollArea>
 #include <QTabWidget>
-#include <QThread>
 #include <memory>
 
 #include "debugger_panel.h"
 #include "engine_controller.h"
 #include "main_window.h"
 #include "run_data.h"
+#include "screenshot_support.h"
 #include "views/perturbation_grid.h"
 #include "views/perturbation_view.h"
 
 namespace kvs::ui {
 
 namespace {
-
-void settle(int ms = 500) {
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < ms) {
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
-        QThread::msleep(10);
-    }
-}
-
-void show_tab(MainWindow& window, const QString& title) {
-    QTabWidget* tabs = window.viewTabs();
-    for (int i = 0; i < tabs->count(); ++i)
-        if (tabs->tabText(i) == title) tabs->setCurrentIndex(i);
-}
 
 // The view's controls and summary above the whole grid (taller than the tab: the grid scrolls).
 void save_perturbation(PerturbationView* view, const QString& path) {
@@ -70,16 +54,16 @@ void take_experiment_screenshots(MainWindow& window, const QString& dir, std::fu
     if (!view || !panel) return done();
     const int tokens = int(window.runData().tokens().size());
     const int position = std::max(0, tokens / 3);
-    show_tab(window, QObject::tr("Why only K and V"));
+    show_view(window, QObject::tr("Why only K and V"));
     once(c, &EngineController::perturbationReady, &window, [&window, view, panel, c, dir, position, done] {
-        settle();
+        settle_events();
         save_perturbation(view, QDir(dir).filePath("debugger_perturbation.png"));
         once(c, &EngineController::perturbationReady, &window, [&window, view, panel, c, dir, done] {
-            settle();
+            settle_events();
             save_perturbation(view, QDir(dir).filePath("debugger_perturbation_ffn.png"));
-            show_tab(window, QObject::tr("Debugger"));
+            show_view(window, QObject::tr("Debugger"));
             once(c, &EngineController::logitLensReady, &window, [panel, dir, done] {
-                settle();
+                settle_events();
                 const QString path = QDir(dir).filePath("debugger_lens.png");
                 panel->grab().save(path);
                 qInfo("wrote %s", qPrintable(path));

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
-#include <QApplication>
+#include <QCoreApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QListWidget>
 #include <QTabWidget>
-#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 
@@ -15,6 +13,7 @@
 #include "pace_control.h"
 #include "presentation_mode.h"
 #include "run_data.h"
+#include "screenshot_support.h"
 #include "views/attention_heatmap.h"
 #include "views/attention_view.h"
 #include "views/chart_exporter.h"
@@ -24,26 +23,11 @@ namespace kvs::ui {
 
 namespace {
 
-// Lets coalesced redraws, relayouts and the engine's answers land before a grab.
-void settle(int ms = 500) {
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < ms) {
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
-        QThread::msleep(10);
-    }
-}
-
+// Brings a view to the front and lets it redraw.
 QWidget* show_tab(MainWindow& window, const QString& title) {
-    QTabWidget* tabs = window.viewTabs();
-    for (int i = 0; i < tabs->count(); ++i) {
-        if (tabs->tabText(i) != title) continue;
-        tabs->setCurrentIndex(i);
-        settle();
-        return tabs->widget(i);
-    }
-    qWarning("screenshots: no tab '%s'", qPrintable(title));
-    return nullptr;
+    QWidget* view = show_view(window, title);
+    settle_events();
+    return view;
 }
 
 }  // namespace
@@ -74,7 +58,7 @@ void take_lecture_screenshots(MainWindow& window, const QString& dir) {
     if (attention && !kv.empty()) {
         const int n = kv.back().positions;
         attention->heatmap()->setWindow(QRectF(n - 64, n - 64, 64, 64));
-        settle();
+        settle_events();
         save(attention_tab, "lecture_attention_zoom");
         attention->heatmap()->fit();
     } else {
@@ -89,12 +73,12 @@ void take_lecture_screenshots(MainWindow& window, const QString& dir) {
         const QString wanted = QStringLiteral("L%1 · Attention scores").arg(window.runData().run().config.n_layers / 2);
         const auto found = op_list->findItems(wanted, Qt::MatchExactly);
         if (!found.isEmpty()) ops->setCurrentOp(op_list->row(found.first()));
-        settle(200);
+        settle_events(200);
     }
     save(ops_tab, "lecture_ops_of_one_token");
     // 4. The pace a class can follow, in the toolbar.
     window.paceControl()->setPaceMs(500);
-    settle(200);
+    settle_events(200);
     // The toolbar up to the pace box (the rest of its width is empty).
     auto* toolbar = window.findChild<QToolBar*>("runToolbar");
     const QString pace_path = QDir(dir).filePath("lecture_pace.png");
@@ -109,10 +93,10 @@ void take_lecture_screenshots(MainWindow& window, const QString& dir) {
     // 5. One chart in presentation mode, the whole window.
     QWidget* kv_tab = show_tab(window, QObject::tr("KV memory"));
     window.presentation()->enter();
-    settle(800);
+    settle_events(800);
     save(&window, "lecture_presentation");
     window.presentation()->leave();
-    settle();
+    settle_events();
     // 6. The same chart exported for a slide: 1600 x 900, without its controls.
     if (kv_tab) {
         const QString path = QDir(dir).filePath("lecture_export_kv_memory.png");

@@ -6,7 +6,6 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
-#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -19,7 +18,6 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
-#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 
@@ -36,6 +34,7 @@
 #include "message_banner.h"
 #include "model_panel.h"
 #include "run_data.h"
+#include "screenshot_support.h"
 #include "view_factory.h"
 
 namespace kvs::ui {
@@ -506,19 +505,11 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
     };
     // A tab brought to the front redraws what it skipped while hidden, lays its charts out
     // again and (the cache inspector) asks the engine for data: let that land before the grab.
-    auto settle = [] {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 400) {
-            QApplication::processEvents(QEventLoop::AllEvents, 50);
-            QThread::msleep(10);
-        }
-    };
     const int current = tabs_->currentIndex();
     for (int i = 0; i < tabs_->count(); ++i) {
         tabs_->setCurrentIndex(i);
         QWidget* page = tabs_->widget(i);
-        settle();
+        settle_events(400);
         save(page->grab(), "tab_" + slug(tabs_->tabText(i)));
     }
     tabs_->setCurrentIndex(current);

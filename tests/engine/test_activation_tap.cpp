@@ -10,6 +10,7 @@
 #include "core/backend.h"
 #include "model/model.h"
 #include "reference_forward.h"
+#include "shared_models.h"
 #include "test_paths.h"
 
 using namespace kvs;
@@ -44,12 +45,8 @@ class TestActivationTap : public QObject {
 
 private slots:
     void initTestCase() {
-        auto s = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.message().c_str());
-        stories_ = *s;
-        auto m = load_model(test::makemore_dir());
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        makemore_ = *m;
+        KVS_LOAD_MODEL(stories_, test::load_stories260k());
+        KVS_LOAD_MODEL(makemore_, test::load_makemore());
     }
 
     void everyPointMatchesTheReference() {

@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "session/debugger.h"
 #include "session/logit_lens.h"
+#include "shared_models.h"
 #include "test_paths.h"
 
 using namespace kvs;
@@ -50,12 +51,8 @@ class TestLogitLens : public QObject {
 
 private slots:
     void initTestCase() {
-        auto s = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.message().c_str());
-        stories_ = *s;
-        auto m = load_model(test::makemore_dir());
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        makemore_ = *m;
+        KVS_LOAD_MODEL(stories_, test::load_stories260k());
+        KVS_LOAD_MODEL(makemore_, test::load_makemore());
     }
 
     // The greedy continuations are known: stories260K's 61 ids (../shared/README.md), and

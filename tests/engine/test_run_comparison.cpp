@@ -14,6 +14,7 @@
 #include "session/generation_session.h"
 #include "session/run_comparison.h"
 #include "session/run_recorder.h"
+#include "shared_models.h"
 #include "test_paths.h"
 
 using namespace kvs;
@@ -59,9 +60,7 @@ class TestRunComparison : public QObject {
 
 private slots:
     void initTestCase() {
-        auto m = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        model_ = *m;
+        KVS_LOAD_MODEL(model_, test::load_stories260k());
     }
 
     // Vocabulary of 3. Step 0: equal logits. Step 1: A has p = (1/4, 1/4, 1/2) and chooses 2,

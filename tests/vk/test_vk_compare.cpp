@@ -6,6 +6,7 @@
 #include "session/run_comparison.h"
 #include "session/run_recorder.h"
 #include "shader_harness.h"
+#include "shared_models.h"
 #include "test_paths.h"
 #include "vk_backend_fixture.h"
 
@@ -44,9 +45,7 @@ class TestVkCompare : public QObject {
 
 private slots:
     void initTestCase() {
-        auto m = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        model_ = *m;
+        KVS_LOAD_MODEL(model_, test::load_stories260k());
         validation_before_ = vk::validation_message_count();
     }
     void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }

@@ -8,6 +8,7 @@
 #include "model/synthetic_model.h"
 #include "reference_forward.h"
 #include "shader_harness.h"
+#include "shared_models.h"
 #include "test_paths.h"
 #include "vk_backend_fixture.h"
 
@@ -34,9 +35,7 @@ class TestVkDivergence : public QObject {
 
 private slots:
     void initTestCase() {
-        auto m = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        stories_ = *m;
+        KVS_LOAD_MODEL(stories_, test::load_stories260k());
         validation_before_ = vk::validation_message_count();
     }
     void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }

@@ -5,6 +5,7 @@
 
 #include "perturbation_checks.h"
 #include "shader_harness.h"
+#include "shared_models.h"
 #include "test_paths.h"
 #include "vk_backend_fixture.h"
 
@@ -19,12 +20,8 @@ class TestVkPerturbation : public QObject {
 
 private slots:
     void initTestCase() {
-        auto s = load_model(test::stories260k_bin(), {test::stories260k_tokenizer()});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.message().c_str());
-        stories_ = *s;
-        auto m = load_model(test::makemore_dir());
-        QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        makemore_ = *m;
+        KVS_LOAD_MODEL(stories_, test::load_stories260k());
+        KVS_LOAD_MODEL(makemore_, test::load_makemore());
         validation_before_ = vk::validation_message_count();
     }
     void cleanup() { KVS_VERIFY_NO_VALIDATION_MESSAGES(validation_before_); }
