@@ -196,8 +196,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     difference_tabs->addTab(table_, tr("Steps"));
 
     auto* charts = new QSplitter(Qt::Horizontal);
-    charts->addWidget(framed(distribution_panel, tr(kDistributionHelp)));
-    charts->addWidget(framed(difference_tabs, tr(kDifferenceHelp)));
+    charts->addWidget(with_help_label(distribution_panel, tr(kDistributionHelp), QStringLiteral("Compare")));
+    charts->addWidget(with_help_label(difference_tabs, tr(kDifferenceHelp), QStringLiteral("Compare")));
     charts->setStretchFactor(0, 2);
     charts->setStretchFactor(1, 3);
     auto* body = new QSplitter(Qt::Vertical);
@@ -220,15 +220,6 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     connect(prompt_, &QLineEdit::returnPressed, this, &CompareView::requestComparison);
     setComparison(kvs::RunComparison{});
     has_comparison_ = false;
-}
-
-QWidget* CompareView::framed(QWidget* content, const QString& help) {
-    auto* box = new QWidget;
-    auto* layout = new QHBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(content, 1);
-    layout->addWidget(make_help_label(help, box, content, QStringLiteral("Compare")), 0, Qt::AlignTop);
-    return box;
 }
 
 CompareSettings CompareView::settings() const {

@@ -77,7 +77,6 @@ private:
     void showDistributions();
     void showDifferences();
     QString streamHtml(bool side_b) const;
-    QWidget* framed(QWidget* content, const QString& help);
 
     kvs::RunComparison comparison_;
     bool has_comparison_ = false;

@@ -171,10 +171,10 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
     breakdown_layout->addWidget(breakdown_table_, 1);
 
     auto* grid = new QGridLayout(this);
-    grid->addWidget(framed(step_view_, tr(kStepHelp)), 0, 0);
-    grid->addWidget(framed(cumulative_view_, tr(kCumulativeHelp)), 0, 1);
-    grid->addWidget(framed(breakdown_panel, tr(kBreakdownHelp)), 1, 0);
-    grid->addWidget(framed(intensity_view_, tr(kIntensityHelp)), 1, 1);
+    grid->addWidget(with_help_label(step_view_, tr(kStepHelp), QStringLiteral("Compute")), 0, 0);
+    grid->addWidget(with_help_label(cumulative_view_, tr(kCumulativeHelp), QStringLiteral("Compute")), 0, 1);
+    grid->addWidget(with_help_label(breakdown_panel, tr(kBreakdownHelp), QStringLiteral("Compute")), 1, 0);
+    grid->addWidget(with_help_label(intensity_view_, tr(kIntensityHelp), QStringLiteral("Compute")), 1, 1);
 
     connect(run_, &RunData::stepsAppended, redraw_, &RedrawCoalescer::request);
     connect(run_, &RunData::runStarted, this, [this] {
@@ -193,15 +193,6 @@ ComputeView::ComputeView(RunData* run, QWidget* parent) : QWidget(parent), run_(
 }
 
 ComputeView::~ComputeView() = default;
-
-QWidget* ComputeView::framed(QWidget* content, const QString& help) {
-    auto* box = new QWidget;
-    auto* layout = new QHBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(content, 1);
-    layout->addWidget(make_help_label(help, box, content, QStringLiteral("Compute")), 0, Qt::AlignTop);
-    return box;
-}
 
 void ComputeView::refreshNow() { redraw_->flush(); }
 

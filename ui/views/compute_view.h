@@ -57,7 +57,6 @@ private:
     void rebuild();
     void resetSeries();
     void rebuildBreakdown();
-    QWidget* framed(QWidget* content, const QString& help);
 
     RunData* run_;
     RedrawCoalescer* redraw_;

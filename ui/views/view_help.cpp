@@ -1,4 +1,5 @@
 #include "views/view_help.h"
+#include <QBoxLayout>
 #include <QEvent>
 
 #include "docs_browser.h"
@@ -48,6 +49,15 @@ QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target, c
 void mark_as_control(QWidget* widget) { widget->setProperty("kvscopeControl", true); }
 
 bool is_control(const QWidget* widget) { return widget->property("kvscopeControl").toBool(); }
+
+QWidget* with_help_label(QWidget* content, const QString& help, const QString& section) {
+    auto* box = new QWidget;
+    auto* layout = new QHBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(content, 1);
+    layout->addWidget(make_help_label(help, box, content, section), 0, Qt::AlignTop);
+    return box;
+}
 
 QWidget* control_bar(QLayout* row) {
     auto* bar = new QWidget;

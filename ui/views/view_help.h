@@ -14,6 +14,9 @@ namespace kvs::ui {
 // docs/VIEWS.md in the documentation browser (the label's "docsSection" property).
 QLabel* make_help_label(const QString& text, QWidget* parent, QWidget* target = nullptr, const QString& section = {});
 
+// `content` with its "?" label at the top right (the label opens `section` of docs/VIEWS.md).
+QWidget* with_help_label(QWidget* content, const QString& help, const QString& section);
+
 // Marks a widget as one of a view's controls (check boxes, lists, the "?" labels): exports and
 // the presentation mode leave it out, so that a picture shows the chart alone, as on screen.
 void mark_as_control(QWidget* widget);
