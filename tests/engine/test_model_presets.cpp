@@ -2,7 +2,6 @@
 #include <QtTest>
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <cmath>
 
@@ -224,18 +223,14 @@ private slots:
         QVERIFY(!make_synthetic_model("stories260k", -1, 1).ok());
     }
 
-    void llama2_7b_two_layers_builds_quickly() {
-        QElapsedTimer timer;
-        timer.start();
+    // How long building takes is measured outside unit tests (`time kvscope-cli info --synthetic llama-2-7b
+    // --layers 2`), not a unit test's: this checks what is built.
+    void llama2_7b_two_layers_builds() {
         auto m = make_synthetic_model("llama-2-7b", 2, 42);
-        const qint64 ms = timer.elapsed();
         QVERIFY2(m.ok(), m.ok() ? "" : m.message().c_str());
-        qInfo("llama-2-7b with 2 layers: %lld ms", static_cast<long long>(ms));
         QCOMPARE((*m)->weights.layers[1].w_down.size(), qint64(4096) * 11008);
         QCOMPARE((*m)->weights.classifier.rows, 32000);
         QVERIFY((*m)->weights.classifier.data.back() != 0.0f);
-        // About 2 s on an idle 2-core machine; the bound leaves room for a machine busy with builds.
-        QVERIFY2(ms < 30000, "building llama-2-7b with 2 layers took 30 s or more");
     }
 };
 
