@@ -64,6 +64,9 @@ private slots:
         view.runExperiment(4, 1);
         QTRY_VERIFY_WITH_TIMEOUT(results.count() == 2 || errors.count() > 0, kTimeoutMs);
         QVERIFY2(view.summary().contains("layer 2 Attention output"), qPrintable(view.summary()));
+        // The result arrives before the controller reports the work done: the Debugger panel stays
+        // disabled until then.
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
 
         // The lens of step 3, which chose position 8: its last layer predicts the known id.
         run.setSelectedStep(3);
