@@ -162,7 +162,8 @@ void ModelPanel::fillRecent() {
         const QString path = m.value("path").toString();
         if (path.isEmpty()) continue;
         const QFileInfo info(path);
-        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), model_format_of(path)});
+        // A file moved or deleted since stays listed, greyed, so the user sees what went away.
+        auto* item = new QTreeWidgetItem(recent_, {info.fileName(), info.exists() ? model_format_of(path) : tr("missing")});
         item->setData(0, PathRole, path);
         item->setData(0, TokenizerRole, m.value("tokenizer").toString());
         item->setToolTip(0, path);

@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QStatusBar>
 #include <QTest>
 #include <QTextBrowser>
@@ -53,7 +54,10 @@ void load_stories(MainWindow& window) {
 class TestFirstUse : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();  // the recent list of an earlier run (its files may be gone) plays no part
+    }
 
     void aRunThatEndsAtItsStopTokenIsFinished() {
         // stories260K greedy from "Once upon a time" ends its story (samples BOS) after 337 new
@@ -199,18 +203,29 @@ private slots:
         QCOMPARE(model_format_of(QString::fromStdString(kvs::test::makemore_dir())), QString("hf"));
         QCOMPARE(model_format_of(QString::fromStdString(kvs::test::shared_path("models/ggml-quants/ggml-quant-reference.gguf"))),
                  QString("gguf"));
-        // The recent list uses the same names as the list of models found on disk.
+        // The recent list uses the same names as the list of models found on disk; a recent file
+        // that has gone since is greyed and named missing.
+        QTemporaryDir gone;
+        const QString gone_path = gone.filePath("gone.bin");
+        QSettings().setValue("recentModels", QVariantList{QVariantMap{{"path", gone_path}}});
         MainWindow window;
         window.setLoadErrorDialogs(false);
         load_stories(window);
-        bool found = false;
+        bool found = false, missing = false;
         for (auto* tree : window.findChildren<QTreeWidget*>())
-            for (QTreeWidgetItemIterator it(tree); *it; ++it)
+            for (QTreeWidgetItemIterator it(tree); *it; ++it) {
                 if ((*it)->text(0) == "stories260K.bin") {
                     QCOMPARE((*it)->text(1), QString("llama2c"));
                     found = true;
                 }
+                if ((*it)->text(0) == "gone.bin") {
+                    QCOMPARE((*it)->text(1), QString("missing"));
+                    QVERIFY((*it)->isDisabled());
+                    missing = true;
+                }
+            }
         QVERIFY(found);
+        QVERIFY(missing);
     }
 
     void theCacheInspectorFollowsTheSelectedStep() {
