@@ -18,18 +18,15 @@ const Tensor kNoBias;
 
 ConstRowVectorMap as_vector(const Tensor& t) { return ConstRowVectorMap(t.data.data(), t.cols); }
 
-// Eigen's own OpenMP threading stays off: the products are split by the backend's pool, and
-// OpenMP teams started from its workers would oversubscribe the cores.
-int disable_eigen_threads() {
-    Eigen::setNbThreads(1);
-    return 1;
-}
-
 }  // namespace
 
 // out = in * W^T (+ b): in [n, in_features], W [out_features, in_features] -> out [n, out_features]
 void CpuBackend::linear(const RowMatrix& in, const Tensor& w, const Tensor& b, RowMatrix& out) {
     products_.multiply(in, w, out);
+    add_bias(b, out);
+}
+
+void CpuBackend::add_bias(const Tensor& b, RowMatrix& out) {
     if (!b.empty()) out.rowwise() += as_vector(b);
 }
 
@@ -38,8 +35,6 @@ void CpuBackend::linear(const RowMatrix& in, const Tensor& w, const Tensor& b, R
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
     : model_(std::move(model)), cfg_(model_->config), options_(options),
       kv_store_(cache_layout(cfg_, options, options.kv_dtype)), products_(options.threads) {
-    static const int eigen_single_threaded = disable_eigen_threads();
-    (void)eigen_single_threaded;
     init_pool(kv_store_.layout(), options, cfg_);
     heads_.resize(std::size_t(products_.threads()));
 }
@@ -122,9 +117,11 @@ void CpuBackend::attention_block(int layer, const Pass& pass, ForwardOutput& out
     tap(layer, TapPoint::AttnNorm, xb_);
 
     timer_.mark(layer, OpKind::QkvProjection);
-    linear(xb_, w.wq, w.bq, q_);  // [rows, dim]
-    linear(xb_, w.wk, w.bk, k_);  // [rows, kv_dim]
-    linear(xb_, w.wv, w.bv, v_);  // [rows, kv_dim]
+    // One pass of the thread pool for the three products of one input.
+    products_.multiply(xb_, {{w.wq, q_}, {w.wk, k_}, {w.wv, v_}});  // q [rows, dim], k and v [rows, kv_dim]
+    add_bias(w.bq, q_);
+    add_bias(w.bk, k_);
+    add_bias(w.bv, v_);
 
     if (cfg_.arch == Architecture::Llama) {
         timer_.mark(layer, OpKind::Rope);

@@ -39,6 +39,7 @@ private:
                      const cpu::ConstMatrixMap& v, const AttentionCapture& capture, cpu::RowMatrix& scores,
                      AttentionRows& rows);
     void linear(const cpu::RowMatrix& in, const Tensor& w, const Tensor& b, cpu::RowMatrix& out);
+    static void add_bias(const Tensor& b, cpu::RowMatrix& out);
     void ffn_block(int layer);
     void classifier(const Pass& pass, ForwardOutput& out);
     void norm(const Tensor& weight, const Tensor& bias, const cpu::RowMatrix& in, cpu::RowMatrix& out);

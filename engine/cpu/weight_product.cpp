@@ -9,57 +9,111 @@ namespace kvs::cpu {
 
 namespace {
 
-// Rows per task: about four tasks per thread (a thread slowed by another process leaves its
-// share to the others), whole multiples of 16 rows, and one task when there is one thread or too
-// little work to share, so such a product is exactly one Eigen call.
-int rows_per_task(int rows, std::int64_t work, int threads) {
-    if (threads <= 1 || work < ThreadPool::kMinSplitWork) return rows;
-    const int wanted = (rows + 4 * threads - 1) / (4 * threads);
-    return std::max(16, (wanted + 15) / 16 * 16);
+// A guided split of a matrix's rows into tasks: each task takes 1/(2 x threads) of the rows not
+// yet given out, in whole multiples of 16 rows and at least 1/(32 x threads) of the matrix, so the
+// first tasks are long (few hand-outs) and the last ones short: the thread that finishes first
+// waits only for a short task of the other, and a thread slowed by another process leaves the
+// rest of its share to the others. One task when there is one thread or too little work to
+// share, so such a product is exactly one kernel call. `max_rows` caps a task (prefill panels).
+void split_rows(int rows, std::int64_t work, int threads, int max_rows, std::vector<int>& bounds) {
+    bounds.assign(1, 0);
+    if (threads <= 1 || work < ThreadPool::kMinSplitWork) {
+        for (int r = std::min(rows, max_rows); r < rows; r += max_rows) bounds.push_back(r);
+        bounds.push_back(rows);
+        return;
+    }
+    const auto whole16 = [](int n) { return (n + 15) / 16 * 16; };
+    const int least = std::max(16, whole16(rows / (32 * threads)));
+    for (int r = 0; r < rows;) {
+        const int wanted = std::clamp(whole16((rows - r) / (2 * threads)), least, max_rows);
+        r = std::min(rows, r + wanted);
+        bounds.push_back(r);
+    }
 }
+
+// Prefill of a quantized matrix decodes panels of at most this many rows: a few hundred KiB of
+// F32 per thread.
+constexpr int kPanelRows = 64;
 
 }  // namespace
 
 WeightProduct::WeightProduct(int threads) : pool_(threads), panels_(std::size_t(pool_.threads())) {}
 
-void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& out) {
-    const int n = int(in.rows()), rows = w.rows, cols = w.cols;
-    out.resize(n, rows);
-    const int per_task = rows_per_task(rows, std::int64_t(n) * rows * cols, threads());
-    const int tasks = (rows + per_task - 1) / per_task;
-
+void WeightProduct::plan(const RowMatrix& in, const Tensor& w, RowMatrix& out, Plan& p) const {
+    const int n = int(in.rows());
+    out.resize(n, w.rows);
+    p.w = &w;
+    p.out = &out;
     // F32 goes to Eigen, except decode on a processor with AVX2: the engine is built for
     // SSE2 (portable binaries), so Eigen's GEMV runs 4 lanes wide, while the row dot is an 8-lane
     // FMA chosen at run time.
-    const float* f = w.f32();
-    if (f != nullptr && (n > kRowDotInputs || !row_dot_uses_avx2())) {
-        const ConstMatrixMap W(f, rows, cols);
-        pool_.run(tasks, [&](int t, int) {
-            const int r0 = t * per_task, nr = std::min(per_task, rows - r0);
-            out.middleCols(r0, nr).noalias() = in * W.middleRows(r0, nr).transpose();
-        });
-        return;
+    int max_rows = w.rows;
+    if (w.f32() != nullptr && (n > kRowDotInputs || !row_dot_uses_avx2())) {
+        p.kernel = Plan::Kernel::Eigen;
+    } else if (n <= kRowDotInputs) {
+        p.kernel = Plan::Kernel::RowDot;
+    } else {
+        p.kernel = Plan::Kernel::Panels;
+        max_rows = kPanelRows;
     }
-    if (n <= kRowDotInputs) {
+    split_rows(w.rows, std::int64_t(n) * w.rows * w.cols, threads(), max_rows, p.bounds);
+}
+
+void WeightProduct::run_task(const RowMatrix& in, const Plan& p, int task, int thread) {
+    const Tensor& w = *p.w;
+    RowMatrix& out = *p.out;
+    const int r0 = p.bounds[std::size_t(task)], nr = p.bounds[std::size_t(task) + 1] - r0;
+    switch (p.kernel) {
+    case Plan::Kernel::Eigen:
+        out.middleCols(r0, nr).noalias() = in * ConstMatrixMap(w.f32(), w.rows, w.cols).middleRows(r0, nr).transpose();
+        return;
+    case Plan::Kernel::RowDot: {
         const RowDot dot = row_dot(w.storage_type());
-        pool_.run(tasks, [&](int t, int) {
-            const int r0 = t * per_task, r1 = std::min(rows, r0 + per_task);
-            for (int r = r0; r < r1; ++r) {
-                const std::uint8_t* row = w.row_bytes_at(r);
-                for (int i = 0; i < n; ++i) out(i, r) = dot(row, in.row(i).data(), cols);
-            }
-        });
+        const std::int64_t stride = w.row_stride_bytes();
+        const std::uint8_t* row = w.row_bytes_at(r0);
+        for (int r = r0; r < r0 + nr; ++r, row += stride)
+            for (int i = 0; i < int(in.rows()); ++i) out(i, r) = dot(row, in.row(i).data(), w.cols);
         return;
     }
-    // Panels of at most 64 rows: a few hundred KiB of decoded weights per thread.
-    const int per_panel = std::min(per_task, 64), panels = (rows + per_panel - 1) / per_panel;
-    pool_.run(panels, [&](int t, int thread) {
-        const int r0 = t * per_panel, nr = std::min(per_panel, rows - r0);
+    case Plan::Kernel::Panels: {
         std::vector<float>& panel = panels_[std::size_t(thread)];
-        panel.resize(std::size_t(nr) * std::size_t(cols));
-        for (int r = 0; r < nr; ++r) w.row_to_f32(r0 + r, panel.data() + std::size_t(r) * std::size_t(cols));
-        out.middleCols(r0, nr).noalias() = in * ConstMatrixMap(panel.data(), nr, cols).transpose();
-    });
+        panel.resize(std::size_t(nr) * std::size_t(w.cols));
+        for (int r = 0; r < nr; ++r) w.row_to_f32(r0 + r, panel.data() + std::size_t(r) * std::size_t(w.cols));
+        out.middleCols(r0, nr).noalias() = in * ConstMatrixMap(panel.data(), nr, w.cols).transpose();
+        return;
+    }
+    }
+}
+
+void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& out) { multiply(in, {{w, out}}); }
+
+// The tasks of every target in one run of the pool: task t belongs to the first plan whose
+// tasks reach past t.
+void WeightProduct::multiply(const RowMatrix& in, std::initializer_list<Target> targets) {
+    // plans_ keeps its elements between passes, so their bounds keep their memory.
+    if (plans_.size() < targets.size()) plans_.resize(targets.size());
+    int tasks = 0;
+    std::int64_t work = 0;
+    std::size_t i = 0;
+    for (const Target& t : targets) {
+        Plan& p = plans_[i++];
+        plan(in, t.w, t.out, p);
+        tasks += p.tasks();
+        work += in.rows() * std::int64_t(t.w.rows) * t.w.cols;
+    }
+    pass_plans_ = targets.size();
+    const auto task_of_pass = [this, &in](int task, int thread) {  // small enough for std::function's buffer
+        for (std::size_t k = 0; k < pass_plans_; ++k) {
+            const Plan& p = plans_[k];
+            if (task < p.tasks()) return run_task(in, p, task, thread);
+            task -= p.tasks();
+        }
+    };
+    if (work < ThreadPool::kMinSplitWork) {  // too little to share: all of it on this thread
+        for (int t = 0; t < tasks; ++t) task_of_pass(t, 0);
+    } else {
+        pool_.run(tasks, task_of_pass);
+    }
 }
 
 }  // namespace kvs::cpu

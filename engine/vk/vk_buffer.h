@@ -2,7 +2,7 @@
 // Buffers and their memory. Each use has an ordered list of memory-property preferences; the
 // first type that exists and can be allocated wins (device-local for the model and the
 // activations, host-visible for what the CPU writes or reads back).
-#include <vulkan/vulkan.h>
+#include "vk/vk_api.h"
 
 #include <cstdint>
 #include <memory>

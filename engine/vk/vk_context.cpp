@@ -144,6 +144,7 @@ const char* to_string(VkResult r) {
 }
 
 Result<std::unique_ptr<VulkanContext>> VulkanContext::create(const ContextOptions& options) {
+    if (std::string why; !load_vulkan_functions(why)) return err(why);
     std::unique_ptr<VulkanContext> ctx(new VulkanContext());
     const char* env_validation = std::getenv("KVSCOPE_VK_VALIDATION");
     const bool validation = options.validation || (env_validation && std::strcmp(env_validation, "1") == 0);

@@ -1,7 +1,7 @@
 #pragma once
 // The Vulkan instance, the chosen physical device, its logical device and compute queue, and
 // the device limits every other part of engine/vk respects.
-#include <vulkan/vulkan.h>
+#include "vk/vk_api.h"
 
 #include <atomic>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // Compute pipelines built from the embedded SPIR-V: one per shader variant, each with a
 // push-descriptor set layout of N storage buffers and the variant's push-constant range.
-#include <vulkan/vulkan.h>
+#include "vk/vk_api.h"
 
 #include <map>
 #include <memory>

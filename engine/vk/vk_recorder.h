@@ -2,7 +2,7 @@
 // Records one submission: dispatches with push descriptors and push constants, a buffer
 // memory barrier after every write, copies for read-backs, and timestamps that turn into
 // per-(layer, op) GPU times.
-#include <vulkan/vulkan.h>
+#include "vk/vk_api.h"
 
 #include <cstdint>
 #include <initializer_list>

@@ -41,7 +41,9 @@ private slots:
         for (const int threads : {1, 2, 4}) {
             cpu::ThreadPool pool(threads);
             QCOMPARE(pool.threads(), threads);
-            for (int round = 0; round < 200; ++round) {  // many wake-ups: no task lost or run twice
+            for (int round = 0; round < 2000; ++round) {  // many wake-ups: no task lost or run twice
+                // Now and then a pause long enough for the workers to stop polling and sleep.
+                if (round % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(2));
                 const int tasks = 1 + round % 37;
                 std::vector<std::atomic<int>> runs(static_cast<std::size_t>(tasks));
                 std::atomic<int> bad_thread{0};

@@ -39,7 +39,6 @@ public:
     CompareSettings settings() const;
     void setSettings(const CompareSettings& settings);
     void setMetric(Metric metric);
-    Metric metric() const { return metric_; }
     // The distributions shown: the model's (temperature 1), or what each sampler drew from
     // (after temperature, top-k and top-p).
     void setShowSampled(bool sampled);
