@@ -86,6 +86,13 @@ KVS_AVX2 float dot_f32_avx2(const std::uint8_t* row, const float* x, int cols) {
     return s;
 }
 
+KVS_AVX2 void axpy_f32_avx2(float a, const float* x, float* y, int n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
 KVS_AVX2 float dot_f16_avx2(const std::uint8_t* row, const float* x, int cols) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int i = 0;
@@ -327,6 +334,15 @@ RowDot row_dot(WeightType type, bool allow_avx2) {
     (void)allow_avx2;
 #endif
     return portable_dot(type);
+}
+
+RowAxpy f32_axpy() {
+#ifdef KVS_X86_DISPATCH
+    if (row_dot_uses_avx2()) return axpy_f32_avx2;
+#endif
+    return [](float a, const float* x, float* y, int n) {
+        for (int i = 0; i < n; ++i) y[i] += a * x[i];
+    };
 }
 
 const char* row_dot_isa() { return row_dot_uses_avx2() ? "AVX2+FMA" : "SSE2"; }

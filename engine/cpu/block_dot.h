@@ -15,6 +15,11 @@ namespace kvs::cpu {
 using RowDot = float (*)(const std::uint8_t* row, const float* x, int cols);
 RowDot row_dot(WeightType type, bool allow_avx2 = true);
 
+// y[i] += a * x[i] for i < n, F32: the weighted sum of value rows in attention. AVX2/FMA when
+// the row dots use it.
+using RowAxpy = void (*)(float a, const float* x, float* y, int n);
+RowAxpy f32_axpy();
+
 // The instruction set the row dots use: "AVX2+FMA" or "SSE2".
 const char* row_dot_isa();
 

@@ -14,8 +14,6 @@ using cpu::RowMatrix;
 
 namespace {
 
-const Tensor kNoBias;
-
 ConstRowVectorMap as_vector(const Tensor& t) { return ConstRowVectorMap(t.data.data(), t.cols); }
 
 }  // namespace
@@ -207,6 +205,7 @@ void CpuBackend::attend_head(int layer, int head, const PassSequence& s, const C
 
     timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
+    if (n == 1 && cpu::row_dot_uses_avx2()) return attend_one_query(layer, head, s, k, v, capture, scores, rows);
     scores.noalias() = (q_.block(s.row0, head * hd, n, hd) * k.transpose()) * scale;  // [n, keys]
 
     timer_.mark(layer, OpKind::Softmax);
@@ -219,13 +218,44 @@ void CpuBackend::attend_head(int layer, int head, const PassSequence& s, const C
     timer_.mark(layer, OpKind::AttentionValues);
     att_out_.block(s.row0, head * hd, n, hd).noalias() = scores * v;  // [n, hd]
 
+    capture_rows(layer, head, s, capture, scores, rows);
+}
+
+// Decode's single query with the run-time AVX2 kernels (Eigen's run 4 lanes wide in this
+// portable build): scores [keys] = K q / sqrt(hd) one cached row at a time, softmax, out [hd] =
+// the sum of the value rows weighted by the scores.
+void CpuBackend::attend_one_query(int layer, int head, const PassSequence& s, const ConstMatrixMap& k,
+                                  const ConstMatrixMap& v, const AttentionCapture& capture, RowMatrix& scores,
+                                  AttentionRows& rows) {
+    const int hd = cfg_.head_dim(), keys = s.keys(), visible = s.first_slot + 1;
+    const float scale = 1.0f / std::sqrt(float(hd));
+    const cpu::RowDot dot = cpu::row_dot(WeightType::F32);
+    const cpu::RowAxpy axpy = cpu::f32_axpy();
+    scores.resize(1, keys);
+    float* p = scores.data();
+    const float* q = q_.row(s.row0).data() + head * hd;
+    for (int j = 0; j < keys; ++j) p[j] = dot(reinterpret_cast<const std::uint8_t*>(k.row(j).data()), q, hd) * scale;
+
+    timer_.mark(layer, OpKind::Softmax);
+    cpu::softmax(p, visible);
+    std::fill(p + visible, p + keys, 0.0f);
+
+    timer_.mark(layer, OpKind::AttentionValues);
+    float* out = att_out_.row(s.row0).data() + head * hd;
+    std::fill(out, out + hd, 0.0f);
+    for (int j = 0; j < visible; ++j) axpy(p[j], v.row(j).data(), out, hd);
+    capture_rows(layer, head, s, capture, scores, rows);
+}
+
+void CpuBackend::capture_rows(int layer, int head, const PassSequence& s, const AttentionCapture& capture,
+                              const RowMatrix& scores, AttentionRows& rows) const {
     if (capture.wants(layer, head)) {
         rows.sequence = s.sequence;
         rows.layer = layer;
         rows.head = head;
         rows.first_query = s.first_slot;
-        rows.n_queries = n;
-        rows.n_keys = keys;
+        rows.n_queries = int(scores.rows());
+        rows.n_keys = int(scores.cols());
         rows.probs.assign(scores.data(), scores.data() + scores.size());
     }
 }
@@ -237,10 +267,10 @@ void CpuBackend::ffn_block(int layer) {
     tap(layer, TapPoint::FfnNorm, xb_);
 
     if (cfg_.arch == Architecture::Llama) {
-        timer_.mark(layer, OpKind::FfnGate);
-        linear(xb_, w.w_gate, kNoBias, hidden_);  // [rows, hidden]
-        timer_.mark(layer, OpKind::FfnUp);
-        linear(xb_, w.w_up, w.b_up, up_);  // [rows, hidden]
+        // Gate and up in one pass of the thread pool.
+        timer_.mark_pair(layer, OpKind::FfnGate, OpKind::FfnUp);
+        products_.multiply(xb_, {{w.w_gate, hidden_}, {w.w_up, up_}});  // [rows, hidden] each
+        add_bias(w.b_up, up_);
         timer_.mark(layer, OpKind::FfnActivation);
         cpu::swiglu(hidden_, up_);
     } else {

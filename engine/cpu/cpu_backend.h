@@ -38,6 +38,11 @@ private:
     void attend_head(int layer, int head, const PassSequence& s, const cpu::ConstMatrixMap& k,
                      const cpu::ConstMatrixMap& v, const AttentionCapture& capture, cpu::RowMatrix& scores,
                      AttentionRows& rows);
+    void attend_one_query(int layer, int head, const PassSequence& s, const cpu::ConstMatrixMap& k,
+                          const cpu::ConstMatrixMap& v, const AttentionCapture& capture, cpu::RowMatrix& scores,
+                          AttentionRows& rows);
+    void capture_rows(int layer, int head, const PassSequence& s, const AttentionCapture& capture,
+                      const cpu::RowMatrix& scores, AttentionRows& rows) const;
     void linear(const cpu::RowMatrix& in, const Tensor& w, const Tensor& b, cpu::RowMatrix& out);
     static void add_bias(const Tensor& b, cpu::RowMatrix& out);
     void ffn_block(int layer);

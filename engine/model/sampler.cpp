@@ -26,8 +26,24 @@ float Sampler::next_uniform() {
     return float(r >> 40) / 16777216.0f;  // 24 random bits
 }
 
+// std::max_element's answer (the first position of the largest value; NaNs never win) in two
+// passes that do not wait on one comparison after another: eight running maxima, then the first
+// position holding the largest. Greedy decoding does this over the whole vocabulary every step.
 int Sampler::argmax(std::span<const float> logits) {
-    return int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    const std::size_t n = logits.size();
+    if (n == 0) return 0;
+    constexpr std::size_t kLanes = 8;
+    float lanes[kLanes];
+    std::fill(lanes, lanes + kLanes, logits[0]);
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) lanes[l] = logits[i + l] > lanes[l] ? logits[i + l] : lanes[l];
+    float best = logits[0];
+    for (const float m : lanes) best = m > best ? m : best;
+    for (; i < n; ++i) best = logits[i] > best ? logits[i] : best;
+    for (std::size_t j = 0; j < n; ++j)
+        if (logits[j] == best) return int(j);
+    return 0;  // the largest is a NaN at position 0
 }
 
 std::vector<TokenProbabilityPair> Sampler::top_probabilities(std::span<const float> logits, int k) {

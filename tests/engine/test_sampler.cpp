@@ -14,6 +14,22 @@ private slots:
         const std::vector<float> logits{0.1f, 3.0f, -2.0f, 2.9f};
         QCOMPARE(s.sample(logits), 1);
     }
+    // Over a vocabulary-sized vector (every lane and the tail): the first of equal maxima wins,
+    // and a NaN never does, as std::max_element decides.
+    void greedyTakesTheFirstLargestOverAWholeVocabulary() {
+        std::vector<float> logits(32003);
+        for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = float(i % 97) * 0.01f;  // largest 0.96 at 96, 193, ...
+        QCOMPARE(Sampler::argmax(logits), 96);
+        logits[20000] = 5.0f;
+        logits[31000] = 5.0f;
+        QCOMPARE(Sampler::argmax(logits), 20000);
+        logits[10] = std::nanf("");
+        QCOMPARE(Sampler::argmax(logits), 20000);
+        logits[32002] = 6.0f;  // in the tail after the last group of eight
+        QCOMPARE(Sampler::argmax(logits), 32002);
+        std::vector<float> nan_first{std::nanf(""), 1.0f, 2.0f};
+        QCOMPARE(Sampler::argmax(nan_first), 0);
+    }
     void topKOfOneIsGreedy() {
         Sampler s({1.5f, 1, 1.0f, 99});
         const std::vector<float> logits{0.1f, 0.2f, 5.0f, 0.3f};
