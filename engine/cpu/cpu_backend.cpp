@@ -301,8 +301,10 @@ void CpuBackend::classifier(const Pass& pass, ForwardOutput& out) {
     tap(-1, TapPoint::FinalNorm, xb_);
 
     timer_.mark(-1, OpKind::Classifier);
-    products_.multiply(xb_, model_->weights.classifier_matrix(), logits_);  // [logit rows, vocab]
-    out.logits.assign(logits_.data(), logits_.data() + logits_.size());
+    // [logit rows, vocab], straight into the output (no second copy of a vocabulary of floats).
+    const Tensor& classifier = model_->weights.classifier_matrix();
+    out.logits.resize(std::size_t(pass.logit_rows) * std::size_t(classifier.rows));
+    products_.multiply_into(xb_, classifier, out.logits.data());
     out.logit_rows = pass.logit_rows;
 }
 

@@ -78,7 +78,6 @@ private:
     cpu::RowMatrix att_out_;  // [rows, dim] concatenated head outputs
     cpu::RowMatrix hidden_, up_;  // [rows, hidden]
     cpu::RowMatrix last_;     // [logit rows, dim] rows that reach the classifier
-    cpu::RowMatrix logits_;   // [logit rows, vocab]
     std::vector<float> xb_row_;  // [dim] one decoded embedding row
 };
 

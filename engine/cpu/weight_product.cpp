@@ -39,11 +39,10 @@ constexpr int kPanelRows = 64;
 
 WeightProduct::WeightProduct(int threads) : pool_(threads), panels_(std::size_t(pool_.threads())) {}
 
-void WeightProduct::plan(const RowMatrix& in, const Tensor& w, RowMatrix& out, Plan& p) const {
+void WeightProduct::plan(const RowMatrix& in, const Tensor& w, float* out, Plan& p) const {
     const int n = int(in.rows());
-    out.resize(n, w.rows);
     p.w = &w;
-    p.out = &out;
+    p.out = out;
     // F32 goes to Eigen, except decode on a processor with AVX2: the engine is built for
     // SSE2 (portable binaries), so Eigen's GEMV runs 4 lanes wide, while the row dot is an 8-lane
     // FMA chosen at run time.
@@ -61,7 +60,7 @@ void WeightProduct::plan(const RowMatrix& in, const Tensor& w, RowMatrix& out, P
 
 void WeightProduct::run_task(const RowMatrix& in, const Plan& p, int task, int thread) {
     const Tensor& w = *p.w;
-    RowMatrix& out = *p.out;
+    Eigen::Map<RowMatrix> out(p.out, in.rows(), w.rows);
     const int r0 = p.bounds[std::size_t(task)], nr = p.bounds[std::size_t(task) + 1] - r0;
     switch (p.kernel) {
     case Plan::Kernel::Eigen:
@@ -87,21 +86,34 @@ void WeightProduct::run_task(const RowMatrix& in, const Plan& p, int task, int t
 
 void WeightProduct::multiply(const RowMatrix& in, const Tensor& w, RowMatrix& out) { multiply(in, {{w, out}}); }
 
-// The tasks of every target in one run of the pool: task t belongs to the first plan whose
-// tasks reach past t.
+void WeightProduct::multiply_into(const RowMatrix& in, const Tensor& w, float* out) {
+    if (plans_.empty()) plans_.resize(1);
+    plan(in, w, out, plans_[0]);
+    pass_plans_ = 1;
+    run_pass(in);
+}
+
 void WeightProduct::multiply(const RowMatrix& in, std::initializer_list<Target> targets) {
     // plans_ keeps its elements between passes, so their bounds keep their memory.
     if (plans_.size() < targets.size()) plans_.resize(targets.size());
-    int tasks = 0;
-    std::int64_t work = 0;
     std::size_t i = 0;
     for (const Target& t : targets) {
-        Plan& p = plans_[i++];
-        plan(in, t.w, t.out, p);
-        tasks += p.tasks();
-        work += in.rows() * std::int64_t(t.w.rows) * t.w.cols;
+        t.out.resize(in.rows(), t.w.rows);
+        plan(in, t.w, t.out.data(), plans_[i++]);
     }
     pass_plans_ = targets.size();
+    run_pass(in);
+}
+
+// The tasks of every plan of the pass in one run of the pool: task t belongs to the first plan
+// whose tasks reach past t.
+void WeightProduct::run_pass(const RowMatrix& in) {
+    int tasks = 0;
+    std::int64_t work = 0;
+    for (std::size_t k = 0; k < pass_plans_; ++k) {
+        tasks += plans_[k].tasks();
+        work += in.rows() * std::int64_t(plans_[k].w->rows) * plans_[k].w->cols;
+    }
     const auto task_of_pass = [this, &in](int task, int thread) {  // small enough for std::function's buffer
         for (std::size_t k = 0; k < pass_plans_; ++k) {
             const Plan& p = plans_[k];

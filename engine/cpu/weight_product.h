@@ -33,6 +33,10 @@ public:
     };
     void multiply(const RowMatrix& in, std::initializer_list<Target> targets);
 
+    // out = in * W^T into memory the caller sized: [in.rows(), w.rows] row-major floats (the
+    // classifier writes a pass's logits straight into the backend's output).
+    void multiply_into(const RowMatrix& in, const Tensor& w, float* out);
+
     // Input rows up to which quantized products use the row dots rather than decoded panels.
     static constexpr int kRowDotInputs = 2;
 
@@ -41,12 +45,13 @@ private:
     struct Plan {
         enum class Kernel { Eigen, RowDot, Panels };
         const Tensor* w = nullptr;
-        RowMatrix* out = nullptr;
+        float* out = nullptr;  // [in rows, w->rows] row-major
         Kernel kernel = Kernel::Eigen;
         std::vector<int> bounds;  // task t multiplies rows [bounds[t], bounds[t + 1])
         int tasks() const { return int(bounds.size()) - 1; }
     };
-    void plan(const RowMatrix& in, const Tensor& w, RowMatrix& out, Plan& p) const;
+    void plan(const RowMatrix& in, const Tensor& w, float* out, Plan& p) const;
+    void run_pass(const RowMatrix& in);
     void run_task(const RowMatrix& in, const Plan& p, int task, int thread);
 
     ThreadPool pool_;
