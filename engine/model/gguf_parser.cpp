@@ -144,19 +144,19 @@ Status GgufParser::read_metadata(std::uint64_t n_kv) {
 Status GgufParser::read_value(GgufValueType type, const std::string& key, int depth, GgufValue& out) {
     const std::string what = "the value of key " + quoted(key);
     switch (type) {
-        case GgufValueType::Uint8: { std::uint8_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Int8: { std::int8_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Uint16: { std::uint16_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Int16: { std::int16_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Uint32: { std::uint32_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Int32: { std::int32_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Float32: { float x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Uint64: { std::uint64_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Int64: { std::int64_t x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
-        case GgufValueType::Float64: { double x; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Uint8: { std::uint8_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Int8: { std::int8_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Uint16: { std::uint16_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Int16: { std::int16_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Uint32: { std::uint32_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Int32: { std::int32_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Float32: { float x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Uint64: { std::uint64_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Int64: { std::int64_t x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
+        case GgufValueType::Float64: { double x{}; KVS_TRY(read_pod(x, what)); out.v = x; break; }
         case GgufValueType::Bool: {
             const std::uint64_t at = pos_;
-            std::uint8_t x;
+            std::uint8_t x{};
             KVS_TRY(read_pod(x, what));
             if (x > 1)
                 return err(file_.path_, ": key ", quoted(key), " has bool byte ", int(x), " at byte ", at,
