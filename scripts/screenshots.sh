@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Saves a PNG of every view of the real application, after a short generation, under a virtual
-# X server:
+# X server (but the Compare and "Why only K and V" tabs, which the scenarios below fill):
 #   scripts/screenshots.sh [OUT_DIR] [APP ARGS...]
 # OUT_DIR defaults to docs/screenshots; APP ARGS go to kvscope (e.g. --synthetic llama-2-7b
 # --layers 2). Without them the app opens its default model, stories260K from ../shared/models.
@@ -72,6 +72,9 @@ if [ "$lecture" -eq 1 ]; then
 fi
 if [ "$pool" -eq 0 ]; then
   shoot "$out" "$@"
+  # The Compare and "Why only K and V" tabs are empty until a comparison or an experiment runs:
+  # their pictures come from --compare and --debugger (compare_view.png, debugger_perturbation.png).
+  rm -f "$out/tab_compare.png" "$out/tab_why_only_k_and_v.png"
   ls -1 "$out"/*.png
   exit 0
 fi
