@@ -223,8 +223,11 @@ void EngineController::removeBreakpoint(int id) {
 
 void EngineController::compareRuns(const CompareSettings& settings) {
     const quint64 gen = generation_.load();
+    stop_.store(false);
     post([w = worker_, gen, settings] { w->compareRuns(gen, settings); });
 }
+
+void EngineController::cancelComparison() { stop_.store(true); }
 
 void EngineController::onWorkDone() {
     outstanding_ = std::max(0, outstanding_ - 1);

@@ -66,6 +66,8 @@ public slots:
     // Runs the prompt twice on the loaded model, with the settings of A and of B, and answers
     // with comparisonReady. The current run is left as it is.
     void compareRuns(const kvs::ui::CompareSettings& settings);
+    // Stops a comparison between two of its steps: no comparisonReady then, a warning instead.
+    void cancelComparison();
     // Experiments on the run (docs/DEBUGGER.md); they read the run and change nothing of it.
     void requestPerturbation(int position, int zero_layer = -1, const QString& zero_op = {});
     void requestLogitLens(int step);

@@ -368,9 +368,14 @@ void EngineWorker::compareRuns(quint64 gen, const CompareSettings& settings) {
         kvs::SessionOptions session;
         session.sampling = sides[k]->sampling;
         session.use_cache = sides[k]->use_cache;
-        auto run = kvs::record_run(model_, std::move(backend.value()), session, prompt, settings.max_new, settings.top_k);
+        auto run = kvs::record_run(model_, std::move(backend.value()), session, prompt, settings.max_new, settings.top_k,
+                                   stop_);
         if (!run) {
             emit errorOccurred(tr("Compare, run %1: %2").arg(which, QString::fromStdString(run.message())));
+            return;
+        }
+        if (run.value().stop_reason == "cancelled") {
+            emit warningRaised(tr("Compare: cancelled during run %1, after %2 steps.").arg(which).arg(run.value().steps.size()));
             return;
         }
         runs[k] = std::move(run.value());

@@ -90,6 +90,7 @@ void add_standard_views(MainWindow& window, RunData& run) {
 
     // The comparison runs on the engine thread; the view gets the result by value.
     QObject::connect(compare, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
+    QObject::connect(compare, &CompareView::cancelRequested, &controller, &EngineController::cancelComparison);
     QObject::connect(&controller, &EngineController::comparisonReady, compare, &CompareView::setComparison);
     QObject::connect(&controller, &EngineController::busyChanged, compare, &CompareView::setBusy);
     QObject::connect(&window, &MainWindow::modelReady, compare,

@@ -182,6 +182,61 @@ private slots:
         QCOMPARE(view.distributionTokens()->at(top), QString("'%1'").arg(QString::fromStdString(c.labels_a[std::size_t(expected)])));
         QVERIFY(view.summaryLabel()->text().contains(QString("step %1").arg(expected)));
     }
+
+    // Cancel stops a comparison between two steps: no result, a warning, the view ready for the
+    // next one. The engine thread is first held in a run paced at a minute per step, so the
+    // comparison waits behind it and the cancel lands before its first step, whatever the speed.
+    void cancelStopsAComparison() {
+        EngineController controller;
+        CompareView view;
+        connect(&view, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
+        connect(&view, &CompareView::cancelRequested, &controller, &EngineController::cancelComparison);
+        connect(&controller, &EngineController::comparisonReady, &view, &CompareView::setComparison);
+        connect(&controller, &EngineController::busyChanged, &view, &CompareView::setBusy);
+        QSignalSpy loaded(&controller, &EngineController::modelLoaded);
+        QSignalSpy errors(&controller, &EngineController::errorOccurred);
+        QSignalSpy warnings(&controller, &EngineController::warningRaised);
+        QSignalSpy ready(&controller, &EngineController::comparisonReady);
+        controller.loadModel(QString::fromStdString(test::stories260k_bin()),
+                             QString::fromStdString(test::stories260k_tokenizer()));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
+        QVERIFY(errors.isEmpty());
+        const auto idle = [&] { return !controller.isBusy(); };
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
+
+        RunSettings run;
+        run.prompt = test::kStoriesPrompt;
+        controller.configure(run);
+        controller.setPace(60000);
+        controller.run(10);
+        CompareSettings s;
+        s.prompt = test::kStoriesPrompt;
+        s.max_new = 30;
+        view.setSettings(s);
+        view.requestComparison();  // (the button is off while the run goes on)
+        QCOMPARE(view.compareButton()->text(), QString("Cancel"));
+        QVERIFY(view.compareButton()->isEnabled());
+        view.compareButton()->click();  // cancels: the paced run stops, then the comparison
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
+        QCOMPARE(ready.count(), 0);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+        bool cancelled = false;
+        for (const auto& w : warnings) cancelled = cancelled || w.at(0).toString().contains("Compare: cancelled during run A, after 0 steps");
+        QVERIFY(cancelled);
+        QVERIFY2(view.summaryLabel()->text().contains("No comparison"), qPrintable(view.summaryLabel()->text()));
+        QCOMPARE(view.compareButton()->text(), QString("Compare"));
+        QVERIFY(view.compareButton()->isEnabled());
+        QVERIFY(!view.hasComparison() || view.comparison().tokens_a.empty());
+
+        // The next one runs to its end.
+        controller.setPace(0);
+        view.compareButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1 || errors.count() > 0, kTimeoutMs);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+        QCOMPARE(int(view.comparison().tokens_a.size()), 30);
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
+        QCOMPARE(view.compareButton()->text(), QString("Compare"));
+    }
 };
 
 QTEST_MAIN(TestCompareView)

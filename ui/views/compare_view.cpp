@@ -216,8 +216,14 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     defaults.b.sampling.temperature = 1.0f;
     defaults.b.sampling.top_p = 1.0f;
     setSettings(defaults);
-    connect(compare_, &QPushButton::clicked, this, &CompareView::requestComparison);
-    connect(prompt_, &QLineEdit::returnPressed, this, &CompareView::requestComparison);
+    connect(compare_, &QPushButton::clicked, this, [this] {
+        if (!comparing_) return requestComparison();
+        summary_->setText(tr("Cancelling…"));
+        emit cancelRequested();
+    });
+    connect(prompt_, &QLineEdit::returnPressed, this, [this] {
+        if (!comparing_) requestComparison();
+    });
     setComparison(kvs::RunComparison{});
     has_comparison_ = false;
 }
@@ -243,12 +249,31 @@ void CompareView::setDefaultPrompt(const QString& prompt) {
     default_prompt_ = prompt;
 }
 
-void CompareView::setBusy(bool busy) { compare_->setEnabled(!busy); }
+// The engine going idle ends a comparison that got no result: it was cancelled or it failed (the
+// status bar has the message either way).
+void CompareView::setBusy(bool busy) {
+    if (!busy && comparing_) {
+        finishComparing();
+        if (!answered_) summary_->setText(tr("No comparison: it was cancelled or failed (the status bar says which)."));
+    }
+    compare_->setEnabled(!busy || comparing_);
+}
 
 void CompareView::requestComparison() {
     compared_prompt_ = prompt_->text();
-    summary_->setText(tr("Running both…"));
+    summary_->setText(tr("Running both… (the Cancel button stops them)"));
+    comparing_ = true;
+    answered_ = false;
+    compare_->setText(tr("Cancel"));
+    compare_->setToolTip(tr("Stop the comparison between two steps."));
+    compare_->setEnabled(true);
     emit compareRequested(settings());
+}
+
+void CompareView::finishComparing() {
+    comparing_ = false;
+    compare_->setText(tr("Compare"));
+    compare_->setToolTip(tr("Run the prompt with both settings and compare (on the engine thread)."));
 }
 
 void CompareView::setMetric(Metric metric) {
@@ -267,6 +292,8 @@ void CompareView::setShowSampled(bool sampled) {
 void CompareView::setComparison(const kvs::RunComparison& comparison) {
     comparison_ = comparison;
     has_comparison_ = true;
+    answered_ = true;
+    if (comparing_) finishComparing();
     const auto& c = comparison_;
     if (compared_prompt_.isEmpty()) compared_prompt_ = prompt_->text();
     title_a_->setText(tr("A: %1").arg(QString::fromStdString(c.description_a)));

@@ -70,6 +70,8 @@ public slots:
 
 signals:
     void compareRequested(const kvs::ui::CompareSettings& settings);
+    // The Compare button while a comparison runs (it reads Cancel then).
+    void cancelRequested();
 
 private:
     void showStreams();
@@ -89,6 +91,10 @@ private:
     QLineEdit* prompt_;
     QSpinBox* steps_spin_;
     QPushButton* compare_;
+    // A comparison asked for and not yet answered by a result or by the engine going idle.
+    bool comparing_ = false;
+    bool answered_ = false;
+    void finishComparing();
     QLabel* summary_;
     QLabel* title_a_;
     QLabel* title_b_;
