@@ -436,6 +436,26 @@ QString label_of(const kvs::Model& m, int id) {
 
 }  // namespace
 
+std::string EngineWorker::experimentBackend() const { return session_ ? session_->backend().name() : "cpu"; }
+
+kvs::BackendOptions EngineWorker::experimentOptions() const {
+    kvs::BackendOptions o;
+    o.device = settings_.device.toStdString();
+    o.threads = settings_.threads;
+    o.kv_dtype = settings_.kv_dtype;
+    return o;
+}
+
+template <class Fn>
+auto EngineWorker::withExperimentBackend(const QString& what, Fn experiment) -> decltype(experiment(std::string())) {
+    const std::string where = experimentBackend();
+    auto result = experiment(where);
+    if (result || where == "cpu") return result;
+    emit warningRaised(tr("%1 on %2: %3; it ran on the CPU instead.")
+                           .arg(what, QString::fromStdString(where), QString::fromStdString(result.message())));
+    return experiment("cpu");
+}
+
 void EngineWorker::perturb(quint64 gen, int position, int zero_layer, const QString& zero_op) {
     if (!current(gen)) return;
     if (!session_ || session_->tokens().empty()) {
@@ -443,22 +463,16 @@ void EngineWorker::perturb(quint64 gen, int position, int zero_layer, const QStr
         return;
     }
     const std::vector<int> tokens = session_->tokens();
-    kvs::BackendOptions o;
-    o.kv_capacity = int(tokens.size());
-    o.block_size = 0;
-    auto backend = kvs::create_backend("cpu", model_, o, nullptr);
-    if (!backend) {
-        emit errorOccurred(tr("Why only K and V: %1").arg(QString::fromStdString(backend.message())));
-        return;
-    }
-    kvs::Result<kvs::PerturbationReport> report = kvs::err("");
-    if (zero_op.isEmpty()) {
-        report = kvs::perturb_token(**backend, tokens, position);
-    } else {
+    auto report = withExperimentBackend(tr("Why only K and V"), [&](const std::string& where) -> kvs::Result<kvs::PerturbationReport> {
+        kvs::BackendOptions o = experimentOptions();
+        o.kv_capacity = int(tokens.size());
+        o.block_size = 0;
+        KVS_ASSIGN(std::unique_ptr<kvs::Backend> backend, kvs::create_backend(where, model_, o, nullptr));
+        if (zero_op.isEmpty()) return kvs::perturb_token(*backend, tokens, position);
         kvs::ActivationPatch patch{zero_layer, kvs::TapPoint::FfnOutput, position};
         kvs::tap_from_string(zero_op.toStdString(), patch.point);
-        report = kvs::zero_activation(**backend, tokens, patch);
-    }
+        return kvs::zero_activation(*backend, tokens, patch);
+    });
     if (!report) {
         emit errorOccurred(tr("Why only K and V: %1").arg(QString::fromStdString(report.message())));
         return;
@@ -479,7 +493,9 @@ void EngineWorker::logitLens(quint64 gen, int step) {
         emit errorOccurred(tr("Logit lens: the debugger works on runs of one prompt; start one first."));
         return;
     }
-    auto lens = debugger_->logit_lens(step, 5);
+    auto lens = withExperimentBackend(tr("Logit lens"), [&](const std::string& where) {
+        return debugger_->logit_lens(step, 5, where, experimentOptions());
+    });
     if (!lens) {
         emit errorOccurred(tr("Logit lens: %1").arg(QString::fromStdString(lens.message())));
         return;

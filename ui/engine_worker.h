@@ -55,10 +55,12 @@ public:
     // Records the prompt with each side's settings on backends of its own (the run in the
     // session stays as it is) and sends the comparison.
     void compareRuns(quint64 gen, const CompareSettings& settings);
-    // Why only K and V on the run's tokens (the first sequence's), on a CPU backend of its own:
-    // the token at `position` replaced, or, with zero_op set, that op of zero_layer zeroed there.
+    // Why only K and V on the run's tokens (the first sequence's), on a backend of its own of the
+    // run's kind (the CPU when that fails): the token at `position` replaced, or, with zero_op
+    // set, that op of zero_layer zeroed there.
     void perturb(quint64 gen, int position, int zero_layer, const QString& zero_op);
-    // The logit lens of `step` of the debugger's active branch.
+    // The logit lens of `step` of the debugger's active branch, on the run's kind of backend
+    // likewise.
     void logitLens(quint64 gen, int step);
 
     void on_event(const kvs::Event& event) override;
@@ -80,6 +82,14 @@ signals:
     void logitLensReady(quint64 gen, const kvs::ui::LogitLensResult& result);
 
 private:
+    // An experiment's backend: the run's kind (the backend that runs, so "cpu" after a fallback)
+    // with the run's device, threads and storage.
+    std::string experimentBackend() const;
+    kvs::BackendOptions experimentOptions() const;
+    // Runs `experiment` on the run's kind of backend, and once more on the CPU when that fails
+    // there (with a warning naming `what` and why); the CPU's error otherwise.
+    template <class Fn>
+    auto withExperimentBackend(const QString& what, Fn experiment) -> decltype(experiment(std::string()));
     bool current(quint64 gen) const { return gen == generation_->load(); }
     bool startSession(const RunSettings& settings);
     void runSteps(quint64 gen, int max_new, bool finish_at_limit);

@@ -130,7 +130,7 @@ Status DebugCommands::execute(const std::string& raw) {
         if (recs.empty()) return err("lens: no step has run on this branch");
         KVS_ASSIGN(int s, int_arg(a, 1, "a step", int(recs.size()) - 1, false));
         KVS_ASSIGN(int k, int_arg(a, 2, "a number of tokens", 5, false));
-        KVS_ASSIGN(const LogitLens lens, d_.logit_lens(s, k));
+        KVS_ASSIGN(const LogitLens lens, d_.logit_lens(s, k, d_.session().backend().name()));
         print_lens(s, lens);
         return {};
     }

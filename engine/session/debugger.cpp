@@ -340,7 +340,8 @@ void Debugger::update_capture() {
     session_.set_capture(c);
 }
 
-Result<LogitLens> Debugger::logit_lens(int step, int top_k) const {
+Result<LogitLens> Debugger::logit_lens(int step, int top_k, const std::string& backend,
+                                       const BackendOptions& options) const {
     const std::vector<StepRecord>& recs = records();
     if (step < 0 || step >= int(recs.size()))
         return err("logit lens: step ", step, " has not run on this branch (", recs.size(), " steps)");
@@ -348,11 +349,18 @@ Result<LogitLens> Debugger::logit_lens(int step, int top_k) const {
     const int fed = s.first_pos + s.n_positions;  // the tokens before the one the step chose
     const std::vector<int>& tokens = session_.tokens();
     if (fed <= 0 || fed > int(tokens.size())) return err("logit lens: step ", step, " fed ", fed, " tokens");
+    // Where the pass runs and how it stores weights and cache come from `options`; its cache is
+    // one block of exactly the tokens fed.
     BackendOptions o;
     o.kv_capacity = fed;
     o.block_size = 0;
-    KVS_ASSIGN(std::unique_ptr<Backend> cpu, create_backend("cpu", session_.shared_model(), o, nullptr));
-    return kvs::logit_lens(*cpu, model(), std::vector<int>(tokens.begin(), tokens.begin() + fed), top_k);
+    o.kv_dtype = options.kv_dtype;
+    o.f16_weights = options.f16_weights;
+    o.device = options.device;
+    o.validation = options.validation;
+    o.threads = options.threads;
+    KVS_ASSIGN(std::unique_ptr<Backend> pass, create_backend(backend, session_.shared_model(), o, nullptr));
+    return kvs::logit_lens(*pass, model(), std::vector<int>(tokens.begin(), tokens.begin() + fed), top_k);
 }
 
 }  // namespace kvs

@@ -105,9 +105,11 @@ public:
     const std::vector<StepRecord>& records(int branch) const { return nodes_.at(branch).records; }
 
     // The logit lens of `step` of the active branch: what each layer's residual stream predicted
-    // for the token that step chose, from a pass over the tokens fed up to it on a CPU backend of
-    // its own (the debugger's cache is left alone).
-    Result<LogitLens> logit_lens(int step, int top_k = 5) const;
+    // for the token that step chose, from a pass over the tokens fed up to it on a backend of its
+    // own (the debugger's cache is left alone): `backend` ("cpu", "vulkan") with `options`' device
+    // and threads.
+    Result<LogitLens> logit_lens(int step, int top_k = 5, const std::string& backend = "cpu",
+                                 const BackendOptions& options = {}) const;
 
     GenerationSession& session() { return session_; }
     const GenerationSession& session() const { return session_; }

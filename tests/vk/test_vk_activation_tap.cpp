@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "session/debugger.h"
 #include "session/logit_lens.h"
 #include "shader_harness.h"
 #include "shared_models.h"
@@ -145,6 +146,28 @@ private slots:
             QCOMPARE(lens->layers[l].top.front().id, reference->layers[l].top.front().id);
             for (std::size_t v = 0; v < out.logits.size(); ++v)
                 QVERIFY(std::abs(lens->layers[l].probs[v] - reference->layers[l].probs[v]) < 1e-5f);
+        }
+    }
+
+    // The debugger's lens on the Vulkan backend, for a run stepped on the CPU (as the app does when
+    // the run is on Vulkan): the same top token at every layer as the lens on the CPU, and the
+    // same distributions within 1e-5.
+    void debuggerLensOnEitherBackend() {
+        Debugger d(stories_, test::make_cpu(stories_), SessionOptions{});
+        QVERIFY(d.start(test::kStoriesPrompt).ok());
+        QVERIFY(d.run(8).ok());
+        BackendOptions where;
+        where.validation = true;
+        const auto on_vk = d.logit_lens(3, 5, "vulkan", where);
+        QVERIFY2(on_vk.ok(), on_vk.ok() ? "" : on_vk.message().c_str());
+        const auto on_cpu = d.logit_lens(3, 5);
+        QVERIFY(on_cpu.ok());
+        QCOMPARE(on_vk->final_token, on_cpu->final_token);
+        QCOMPARE(on_vk->layers.size(), on_cpu->layers.size());
+        for (std::size_t l = 0; l < on_vk->layers.size(); ++l) {
+            QCOMPARE(on_vk->layers[l].top.front().id, on_cpu->layers[l].top.front().id);
+            for (std::size_t v = 0; v < on_vk->layers[l].probs.size(); ++v)
+                QVERIFY(std::abs(on_vk->layers[l].probs[v] - on_cpu->layers[l].probs[v]) < 1e-5f);
         }
     }
 
