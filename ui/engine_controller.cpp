@@ -44,6 +44,9 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
     connect(worker_, &EngineWorker::debuggerChanged, this, [this](quint64 gen, const DebuggerState& state) {
         if (gen == generation_.load()) emit debuggerChanged(state);
     });
+    connect(worker_, &EngineWorker::comparisonProgress, this, [this](quint64 gen, int run, int steps, int total) {
+        if (gen == generation_.load()) emit comparisonProgress(run, steps, total);
+    });
     connect(worker_, &EngineWorker::comparisonReady, this, [this](quint64 gen, const kvs::RunComparison& c) {
         if (gen == generation_.load()) emit comparisonReady(c);
     });

@@ -82,6 +82,9 @@ signals:
     void kvSnapshotReady(const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(const kvs::ui::DebuggerState& state);
     void comparisonReady(const kvs::RunComparison& comparison);
+    // A comparison's progress: steps recorded by run `run` (0 = A, 1 = B) of `total`, at most
+    // every 100 ms and at the end of each run.
+    void comparisonProgress(int run, int steps, int total);
     void perturbationReady(const kvs::ui::PerturbationResult& result);
     void logitLensReady(const kvs::ui::LogitLensResult& result);
 

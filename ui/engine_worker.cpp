@@ -368,8 +368,15 @@ void EngineWorker::compareRuns(quint64 gen, const CompareSettings& settings) {
         kvs::SessionOptions session;
         session.sampling = sides[k]->sampling;
         session.use_cache = sides[k]->use_cache;
+        QElapsedTimer since_report;
+        since_report.start();
+        const auto progress = [&](int steps) {
+            if (steps < settings.max_new && since_report.elapsed() < 100) return;
+            since_report.restart();
+            emit comparisonProgress(gen, k, steps, settings.max_new);
+        };
         auto run = kvs::record_run(model_, std::move(backend.value()), session, prompt, settings.max_new, settings.top_k,
-                                   stop_);
+                                   stop_, progress);
         if (!run) {
             emit errorOccurred(tr("Compare, run %1: %2").arg(which, QString::fromStdString(run.message())));
             return;

@@ -78,6 +78,8 @@ signals:
     void kvSnapshotReady(quint64 gen, const kvs::ui::KvSnapshot& snapshot);
     void debuggerChanged(quint64 gen, const kvs::ui::DebuggerState& state);
     void comparisonReady(quint64 gen, const kvs::RunComparison& comparison);
+    // Steps recorded so far by run `run` (0 = A, 1 = B) of a comparison, of `total`.
+    void comparisonProgress(quint64 gen, int run, int steps, int total);
     void perturbationReady(quint64 gen, const kvs::ui::PerturbationResult& result);
     void logitLensReady(quint64 gen, const kvs::ui::LogitLensResult& result);
 

@@ -92,6 +92,7 @@ void add_standard_views(MainWindow& window, RunData& run) {
     QObject::connect(compare, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
     QObject::connect(compare, &CompareView::cancelRequested, &controller, &EngineController::cancelComparison);
     QObject::connect(&controller, &EngineController::comparisonReady, compare, &CompareView::setComparison);
+    QObject::connect(&controller, &EngineController::comparisonProgress, compare, &CompareView::setProgress);
     QObject::connect(&controller, &EngineController::busyChanged, compare, &CompareView::setBusy);
     QObject::connect(&window, &MainWindow::modelReady, compare,
                      [compare](const ModelInfo& info) { compare->setDefaultPrompt(info.default_prompt); });

@@ -35,7 +35,8 @@ std::string describe_run_settings(const std::string& backend, const SessionOptio
 
 Result<RecordedRun> record_run(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend,
                                SessionOptions options, const std::vector<int>& prompt_ids, int max_new_tokens,
-                               int top_k, const std::atomic<bool>* cancel) {
+                               int top_k, const std::atomic<bool>* cancel,
+                               const std::function<void(int steps)>& on_step) {
     if (max_new_tokens < 0) return err("record: the number of new tokens must be >= 0, got ", max_new_tokens);
     options.keep_logits = true;
     options.top_report = std::max(1, top_k);
@@ -73,6 +74,7 @@ Result<RecordedRun> record_run(std::shared_ptr<const Model> model, std::unique_p
         r.top = done.top;
         r.top_filtered = done.top_filtered;
         run.steps.push_back(std::move(r));
+        if (on_step) on_step(int(run.steps.size()));
     }
     session.finish("limit");
     run.stop_reason = session.stop_reason();

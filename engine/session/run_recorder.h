@@ -3,6 +3,7 @@
 // whole distribution it was chosen from (the logits), for the comparison of two runs
 // (run_comparison.h, docs/DEBUGGER.md "Comparing two runs").
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,9 +45,12 @@ struct RecordedRun {
 std::string describe_run_settings(const std::string& backend, const SessionOptions& options);
 
 // Runs `prompt_ids` for up to max_new_tokens steps on `backend` with `options` (its keep_logits
-// and top_report are set here: top_k tokens per step) and records every step.
+// and top_report are set here: top_k tokens per step) and records every step. A set `cancel`
+// stops it between two steps (stop_reason "cancelled"); `on_step` hears the number of steps
+// recorded after each one.
 Result<RecordedRun> record_run(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend,
                                SessionOptions options, const std::vector<int>& prompt_ids, int max_new_tokens,
-                               int top_k = 10, const std::atomic<bool>* cancel = nullptr);
+                               int top_k = 10, const std::atomic<bool>* cancel = nullptr,
+                               const std::function<void(int steps)>& on_step = {});
 
 }  // namespace kvs

@@ -155,6 +155,7 @@ private slots:
         QSignalSpy loaded(&controller, &EngineController::modelLoaded);
         QSignalSpy errors(&controller, &EngineController::errorOccurred);
         QSignalSpy ready(&controller, &EngineController::comparisonReady);
+        QSignalSpy progress(&controller, &EngineController::comparisonProgress);
         controller.loadModel(QString::fromStdString(test::stories260k_bin()),
                              QString::fromStdString(test::stories260k_tokenizer()));
         QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
@@ -173,6 +174,13 @@ private slots:
         QCOMPARE(std::vector<int>(ta.begin() + 5, ta.end()), c.tokens_a);
         QCOMPARE(std::vector<int>(tb.begin() + 5, tb.end()), c.tokens_b);
         QCOMPARE(view.stepModel()->rowCount(), 30);
+        // Progress came for both runs, each ending at its 30th step.
+        QVERIFY(progress.count() >= 2);
+        QCOMPARE(progress.first().at(0).toInt(), 0);
+        QCOMPARE(progress.last(), (QList<QVariant>{1, 30, 30}));
+        bool a_done = false;
+        for (const auto& p : progress) a_done = a_done || p == QList<QVariant>{0, 30, 30};
+        QVERIFY(a_done);
         QCOMPARE(view.divergenceMarker()->at(0).x(), double(expected));
         // What the samplers drew from there: greedy A the argmax alone, with probability 1.
         view.setShowSampled(true);

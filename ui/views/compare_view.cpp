@@ -270,6 +270,14 @@ void CompareView::requestComparison() {
     emit compareRequested(settings());
 }
 
+void CompareView::setProgress(int run, int steps, int total) {
+    if (!comparing_) return;
+    summary_->setText(tr("Running %1: %2 of %3 steps… (Cancel stops the comparison)")
+                          .arg(run == 0 ? QStringLiteral("A") : QStringLiteral("B"))
+                          .arg(steps)
+                          .arg(total));
+}
+
 void CompareView::finishComparing() {
     comparing_ = false;
     compare_->setText(tr("Compare"));

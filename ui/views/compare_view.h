@@ -65,6 +65,8 @@ public slots:
     void setDefaultPrompt(const QString& prompt);
     // The engine is working: Compare waits.
     void setBusy(bool busy);
+    // Steps recorded so far by run `run` (0 = A, 1 = B) of `total`, shown while the runs go on.
+    void setProgress(int run, int steps, int total);
     // Asks for a comparison with the current settings.
     void requestComparison();
 
