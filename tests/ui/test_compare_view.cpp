@@ -29,6 +29,29 @@ namespace {
 
 constexpr int kTimeoutMs = 60000;
 
+// A controller loading stories260K and a Compare view wired to it as the application wires them
+// (view_factory.cpp), with spies on what the controller says.
+struct CompareRig {
+    EngineController controller;
+    CompareView view;
+    QSignalSpy loaded{&controller, &EngineController::modelLoaded};
+    QSignalSpy errors{&controller, &EngineController::errorOccurred};
+    QSignalSpy warnings{&controller, &EngineController::warningRaised};
+    QSignalSpy ready{&controller, &EngineController::comparisonReady};
+    QSignalSpy progress{&controller, &EngineController::comparisonProgress};
+
+    CompareRig() {
+        QObject::connect(&view, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
+        QObject::connect(&view, &CompareView::cancelRequested, &controller, &EngineController::cancelComparison);
+        QObject::connect(&controller, &EngineController::comparisonReady, &view, &CompareView::setComparison);
+        QObject::connect(&controller, &EngineController::comparisonProgress, &view, &CompareView::setProgress);
+        QObject::connect(&controller, &EngineController::busyChanged, &view, &CompareView::setBusy);
+        controller.loadModel(QString::fromStdString(test::stories260k_bin()),
+                             QString::fromStdString(test::stories260k_tokenizer()));
+    }
+    bool idle() const { return !controller.isBusy(); }
+};
+
 RecordedStep step(int token, std::vector<float> logits, std::vector<TokenProbability> top) {
     RecordedStep s;
     s.token = token;
@@ -148,17 +171,10 @@ private slots:
             if (ta[k] != tb[k]) expected = int(k) - 5;
         QVERIFY(expected >= 0);
 
-        EngineController controller;
-        CompareView view;
-        connect(&view, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
-        connect(&controller, &EngineController::comparisonReady, &view, &CompareView::setComparison);
-        QSignalSpy loaded(&controller, &EngineController::modelLoaded);
-        QSignalSpy errors(&controller, &EngineController::errorOccurred);
-        QSignalSpy ready(&controller, &EngineController::comparisonReady);
-        QSignalSpy progress(&controller, &EngineController::comparisonProgress);
-        controller.loadModel(QString::fromStdString(test::stories260k_bin()),
-                             QString::fromStdString(test::stories260k_tokenizer()));
-        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
+        CompareRig rig;
+        CompareView& view = rig.view;
+        const QSignalSpy &errors = rig.errors, &ready = rig.ready, &progress = rig.progress;
+        QTRY_VERIFY_WITH_TIMEOUT(rig.loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
         CompareSettings s;
         s.prompt = test::kStoriesPrompt;
         s.max_new = 30;
@@ -195,21 +211,13 @@ private slots:
     // next one. The engine thread is first held in a run paced at a minute per step, so the
     // comparison waits behind it and the cancel lands before its first step, whatever the speed.
     void cancelStopsAComparison() {
-        EngineController controller;
-        CompareView view;
-        connect(&view, &CompareView::compareRequested, &controller, &EngineController::compareRuns);
-        connect(&view, &CompareView::cancelRequested, &controller, &EngineController::cancelComparison);
-        connect(&controller, &EngineController::comparisonReady, &view, &CompareView::setComparison);
-        connect(&controller, &EngineController::busyChanged, &view, &CompareView::setBusy);
-        QSignalSpy loaded(&controller, &EngineController::modelLoaded);
-        QSignalSpy errors(&controller, &EngineController::errorOccurred);
-        QSignalSpy warnings(&controller, &EngineController::warningRaised);
-        QSignalSpy ready(&controller, &EngineController::comparisonReady);
-        controller.loadModel(QString::fromStdString(test::stories260k_bin()),
-                             QString::fromStdString(test::stories260k_tokenizer()));
-        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
+        CompareRig rig;
+        EngineController& controller = rig.controller;
+        CompareView& view = rig.view;
+        const QSignalSpy &errors = rig.errors, &warnings = rig.warnings, &ready = rig.ready;
+        QTRY_VERIFY_WITH_TIMEOUT(rig.loaded.count() == 1 || errors.count() > 0, kTimeoutMs);
         QVERIFY(errors.isEmpty());
-        const auto idle = [&] { return !controller.isBusy(); };
+        const auto idle = [&] { return rig.idle(); };
         QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
 
         RunSettings run;
