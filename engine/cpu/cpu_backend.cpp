@@ -202,10 +202,10 @@ void CpuBackend::attend_head(int layer, int head, const PassSequence& s, const C
                              const ConstMatrixMap& v, const AttentionCapture& capture, RowMatrix& scores,
                              AttentionRows& rows) {
     const int n = s.n(), hd = cfg_.head_dim(), keys = s.keys();
+    if (n == 1 && cpu::row_dot_uses_avx2()) return attend_one_query(layer, head, s, k, v, capture, scores, rows);
 
     timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
-    if (n == 1 && cpu::row_dot_uses_avx2()) return attend_one_query(layer, head, s, k, v, capture, scores, rows);
     scores.noalias() = (q_.block(s.row0, head * hd, n, hd) * k.transpose()) * scale;  // [n, keys]
 
     timer_.mark(layer, OpKind::Softmax);
@@ -228,6 +228,7 @@ void CpuBackend::attend_one_query(int layer, int head, const PassSequence& s, co
                                   const ConstMatrixMap& v, const AttentionCapture& capture, RowMatrix& scores,
                                   AttentionRows& rows) {
     const int hd = cfg_.head_dim(), keys = s.keys(), visible = s.first_slot + 1;
+    timer_.mark(layer, OpKind::AttentionScores);
     const float scale = 1.0f / std::sqrt(float(hd));
     const cpu::RowDot dot = cpu::row_dot(WeightType::F32);
     const cpu::RowAxpy axpy = cpu::f32_axpy();

@@ -17,12 +17,6 @@ using namespace kvs;
 
 namespace {
 
-std::unique_ptr<Backend> cpu_backend(std::shared_ptr<const Model> m) {
-    auto b = create_backend("cpu", std::move(m), {}, nullptr);
-    if (!b.ok()) qFatal("%s", b.message().c_str());
-    return std::move(b).value();
-}
-
 ForwardBatch prefill(const std::vector<int>& ids, ActivationTap tap, bool all_logits = false) {
     ForwardBatch b;
     b.sequences.push_back({Backend::kDefaultSequence, ids, 0, all_logits});
@@ -51,7 +45,7 @@ private slots:
 
     void everyPointMatchesTheReference() {
         for (const auto& [model, ids] : {std::pair{stories_, ids_}, std::pair{makemore_, std::vector<int>{0, 1, 12, 5, 24, 9}}}) {
-            auto b = cpu_backend(model);
+            auto b = test::make_cpu(model);
             ForwardOutput out;
             const Status s = b->forward(prefill(ids, ActivationTap::everything()), out);
             QVERIFY2(s.ok(), s.ok() ? "" : s.message().c_str());
@@ -70,7 +64,7 @@ private slots:
     // Shapes worked out by hand: stories260K has dim 64, 8 heads of 8 with 4 KV heads (kv_dim
     // 32), hidden 172, vocabulary 512.
     void layersAndPointsNarrowTheTap() {
-        auto b = cpu_backend(stories_);
+        auto b = test::make_cpu(stories_);
         ActivationTap tap;
         tap.points = {TapPoint::Key, TapPoint::FfnHidden, TapPoint::Logits};
         tap.layers = {1, 3};
@@ -91,7 +85,7 @@ private slots:
     // far more than 1000 bytes. The pass fails before it runs, naming the budget, and the cache
     // is left as it was.
     void overBudgetFailsLoudly() {
-        auto b = cpu_backend(stories_);
+        auto b = test::make_cpu(stories_);
         ActivationTap tap = ActivationTap::everything();
         tap.budget_bytes = 1000;
         ForwardOutput out;
@@ -110,10 +104,10 @@ private slots:
     // patch, and nothing of layers 0 and 1 changes.
     void zeroedRowIsZeroAndOthersUnchanged() {
         ForwardOutput plain, patched;
-        QVERIFY(cpu_backend(stories_)->forward(prefill(ids_, ActivationTap::everything()), plain).ok());
+        QVERIFY(test::make_cpu(stories_)->forward(prefill(ids_, ActivationTap::everything()), plain).ok());
         ActivationTap tap = ActivationTap::everything();
         tap.zero.push_back({2, TapPoint::FfnOutput, 4});
-        QVERIFY(cpu_backend(stories_)->forward(prefill(ids_, tap), patched).ok());
+        QVERIFY(test::make_cpu(stories_)->forward(prefill(ids_, tap), patched).ok());
         const Activation* before = find_activation(plain.activations, 2, TapPoint::FfnOutput);
         const Activation* after = find_activation(patched.activations, 2, TapPoint::FfnOutput);
         for (int r = 0; r < after->rows; ++r)
@@ -132,7 +126,7 @@ private slots:
         ActivationTap tap;
         tap.zero.push_back({7, TapPoint::FfnOutput, 0});
         ForwardOutput out;
-        const Status s = cpu_backend(stories_)->forward(prefill(ids_, tap), out);
+        const Status s = test::make_cpu(stories_)->forward(prefill(ids_, tap), out);
         QVERIFY(!s.ok());
         QVERIFY(s.message().find("layer 7") != std::string::npos);
     }

@@ -9,6 +9,7 @@
 
 #include "debugger_checks.h"
 #include "session/breakpoint.h"
+#include "shared_models.h"
 
 using namespace kvs;
 
@@ -25,14 +26,13 @@ constexpr int kLayer = 2, kHead = 3, kPrompt = 5;
 
 Recorded record(const Backend& proto, std::shared_ptr<const Model> model, const std::vector<int>& ids) {
     (void)proto;
-    auto b = create_backend("cpu", model, {}, nullptr);
-    if (!b.ok()) qFatal("%s", b.message().c_str());
+    auto b = test::make_cpu(model);
     AttentionCapture cap;
     cap.mode = AttentionCapture::Mode::NewRows;
     cap.layers = {kLayer};
     cap.heads = {kHead};
     ForwardOutput out;
-    if (!(*b)->forward(ids, 0, true, cap, out).ok()) qFatal("forward failed");
+    if (!b->forward(ids, 0, true, cap, out).ok()) qFatal("forward failed");
     const int vocab = model->config.vocab_size;
     Recorded r;
     const AttentionRows& rows = out.attention.front();

@@ -17,16 +17,10 @@ using namespace kvs;
 
 namespace {
 
-std::unique_ptr<Backend> cpu_backend(std::shared_ptr<const Model> m) {
-    auto b = create_backend("cpu", std::move(m), {}, nullptr);
-    if (!b.ok()) qFatal("%s", b.message().c_str());
-    return std::move(b).value();
-}
-
 // softmax in double of the last logits row of a plain prefill of `ids`.
 std::vector<double> output_distribution(std::shared_ptr<const Model> model, const std::vector<int>& ids) {
     ForwardOutput out;
-    if (!cpu_backend(model)->forward(ids, 0, false, {}, out).ok()) qFatal("forward failed");
+    if (!test::make_cpu(model)->forward(ids, 0, false, {}, out).ok()) qFatal("forward failed");
     double mx = out.logits[0];
     for (float l : out.logits) mx = std::max(mx, double(l));
     std::vector<double> p;
@@ -75,7 +69,7 @@ private slots:
         const auto& model = gpt2 ? makemore_ : stories_;
         const std::vector<int> ids = gpt2 ? std::vector<int>(alexia.begin(), alexia.begin() + length)
                                           : std::vector<int>(test::kStoriesGreedyIds, test::kStoriesGreedyIds + length);
-        auto b = cpu_backend(model);
+        auto b = test::make_cpu(model);
         const auto lens = logit_lens(*b, *model, ids, 5);
         QVERIFY2(lens.ok(), lens.ok() ? "" : lens.message().c_str());
         QCOMPARE(b->cache_length(), 0);
@@ -101,7 +95,7 @@ private slots:
     // Step 12 of the greedy debugger run chose the known id at position 17; the lens of that
     // step predicts it at the last layer with the probability the step recorded.
     void debuggerLensOfAStep() {
-        auto backend = cpu_backend(stories_);
+        auto backend = test::make_cpu(stories_);
         Debugger d(stories_, std::move(backend), SessionOptions{});
         QVERIFY(d.start(test::kStoriesPrompt).ok());
         QVERIFY(d.run(20).ok());

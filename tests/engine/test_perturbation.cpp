@@ -12,16 +12,6 @@
 
 using namespace kvs;
 
-namespace {
-
-std::unique_ptr<Backend> cpu_backend(std::shared_ptr<const Model> m) {
-    auto b = create_backend("cpu", std::move(m), {}, nullptr);
-    if (!b.ok()) qFatal("%s", b.message().c_str());
-    return std::move(b).value();
-}
-
-}  // namespace
-
 class TestPerturbation : public QObject {
     Q_OBJECT
     std::shared_ptr<Model> stories_, makemore_;
@@ -50,7 +40,7 @@ private slots:
         QFETCH(int, replacement);
         const auto& model = gpt2 ? makemore_ : stories_;
         const auto& ids = gpt2 ? name_ids_ : story_ids_;
-        auto b = cpu_backend(model);
+        auto b = test::make_cpu(model);
         const auto r = perturb_token(*b, ids, position, replacement);
         QVERIFY2(r.ok(), r.ok() ? "" : r.message().c_str());
         QCOMPARE(r->original_token, ids[std::size_t(position)]);
@@ -66,7 +56,7 @@ private slots:
 
     void zeroedFfnReachesLaterKeysTwoLayersDeeper() {
         for (const auto& [model, ids, layer] : {std::tuple{stories_, story_ids_, 1}, std::tuple{makemore_, name_ids_, 0}}) {
-            auto b = cpu_backend(model);
+            auto b = test::make_cpu(model);
             const auto r = zero_activation(*b, ids, {layer, TapPoint::FfnOutput, 4});
             QVERIFY2(r.ok(), r.ok() ? "" : r.message().c_str());
             test::verify_zeroed_ffn(*r, model->config.n_layers);
@@ -74,7 +64,7 @@ private slots:
     }
 
     void badRequestsAreErrors() {
-        auto b = cpu_backend(stories_);
+        auto b = test::make_cpu(stories_);
         QVERIFY(!perturb_token(*b, story_ids_, 14).ok());
         QVERIFY(!perturb_token(*b, story_ids_, 2, story_ids_[2]).ok());
         QVERIFY(!zero_activation(*b, story_ids_, {9, TapPoint::FfnOutput, 1}).ok());

@@ -9,6 +9,7 @@
 #include "core/backend.h"
 #include "lockstep.h"
 #include "model/model.h"
+#include "shared_models.h"
 #include "vk/vulkan_backend.h"
 
 namespace kvs::test {
@@ -18,12 +19,6 @@ inline std::unique_ptr<VulkanBackend> make_vulkan(std::shared_ptr<const Model> m
     o.validation = true;
     auto b = VulkanBackend::create(std::move(model), o, max_chunk_rows);
     if (!b.ok()) qFatal("Vulkan backend: %s", b.message().c_str());
-    return std::move(b).value();
-}
-
-inline std::unique_ptr<Backend> make_cpu(std::shared_ptr<const Model> model, const BackendOptions& o = {}) {
-    auto b = create_backend("cpu", std::move(model), o, nullptr);
-    if (!b.ok()) qFatal("%s", b.message().c_str());
     return std::move(b).value();
 }
 

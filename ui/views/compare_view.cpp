@@ -82,8 +82,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     steps_spin_ = new QSpinBox;
     steps_spin_->setRange(1, 1024);
     steps_spin_->setSuffix(tr(" tokens"));
-    compare_ = new QPushButton(tr("Compare"));
-    compare_->setToolTip(tr("Run the prompt with both settings and compare (on the engine thread)."));
+    compare_ = new QPushButton;
     auto* request = new QWidget;
     auto* request_layout = new QGridLayout(request);
     request_layout->setContentsMargins(0, 0, 0, 0);
@@ -216,6 +215,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     defaults.b.sampling.temperature = 1.0f;
     defaults.b.sampling.top_p = 1.0f;
     setSettings(defaults);
+    finishComparing();  // the button as it reads between comparisons
     connect(compare_, &QPushButton::clicked, this, [this] {
         if (!comparing_) return requestComparison();
         summary_->setText(tr("Cancelling…"));
