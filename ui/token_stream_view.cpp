@@ -51,6 +51,8 @@ TokenStreamView::TokenStreamView(RunData* run, QWidget* parent)
     });
     connect(run_, &RunData::runStarted, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::stepsAppended, this, &TokenStreamView::scheduleTextUpdate);
+    // The run's end can come in a batch of its own, after the last step's text was written.
+    connect(run_, &RunData::runFinished, this, &TokenStreamView::scheduleTextUpdate);
     connect(run_, &RunData::selectionChanged, this, &TokenStreamView::onSelectionChanged);
     updateText();
 }
